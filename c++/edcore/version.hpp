@@ -1,0 +1,5 @@
+#pragma once
+// Version string of the exact-diagonalization core.
+namespace edcore {
+const char *version();
+}
