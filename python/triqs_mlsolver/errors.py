@@ -32,6 +32,7 @@ __all__ = [
     "NotConvergedWarning",
     "TailFitWarning",
     "IgnoredOptionWarning",
+    "ArchiveFormatWarning",
     "invalid_parameter",
 ]
 
@@ -110,6 +111,10 @@ class TailFitWarning(MLSolverWarning):
 
 class IgnoredOptionWarning(MLSolverWarning):
     """Options that the chosen method does not use were accepted and ignored."""
+
+
+class ArchiveFormatWarning(MLSolverWarning):
+    """An archive entry has an unknown ``Format`` (read as a plain group) or a child that is ignored."""
 
 
 def invalid_parameter(name: str, value: object, allowed: str, fix: str = "") -> InvalidParameterError:
