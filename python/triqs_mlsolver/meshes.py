@@ -35,6 +35,13 @@ def normalize_statistic(statistic: object) -> str:
         raise invalid_parameter("statistic", statistic, "'Fermion' ('F') or 'Boson' ('B')") from None
 
 
+def _statistic_argument(S: object, statistic: object) -> str:
+    """Resolve the TRIQS alias ``statistic`` for ``S`` (default ``'Fermion'``); both given must agree."""
+    if S is not None and statistic is not None and normalize_statistic(S) != normalize_statistic(statistic):
+        raise invalid_parameter("statistic", statistic, f"the same statistic as S = {S!r}")
+    return normalize_statistic(S if S is not None else (statistic or "Fermion"))
+
+
 def _size_argument(name: str, value: object, n_max: object, default: int | None) -> object:
     """Resolve the TRIQS alias ``n_max`` for a mesh's size argument."""
     if n_max is not None:
@@ -108,10 +115,8 @@ class MeshImFreq(_Mesh):
         n_max: int | None = None,
         positive_only: bool = False,
     ) -> None:
-        if S is not None and statistic is not None and normalize_statistic(S) != normalize_statistic(statistic):
-            raise invalid_parameter("statistic", statistic, f"the same statistic as S = {S!r}")
         self._beta = positive_float("beta", beta)
-        self._statistic = normalize_statistic(S if S is not None else (statistic or "Fermion"))
+        self._statistic = _statistic_argument(S, statistic)
         self._n_iw = int_in_range("n_iw", _size_argument("n_iw", n_iw, n_max, 1025), 1)
         self._positive_only = bool(positive_only)
 
@@ -179,7 +184,7 @@ class MeshImTime(_Mesh):
         n_max: int | None = None,
     ) -> None:
         self._beta = positive_float("beta", beta)
-        self._statistic = normalize_statistic(S if S is not None else (statistic or "Fermion"))
+        self._statistic = _statistic_argument(S, statistic)
         self._n_tau = int_in_range("n_tau", _size_argument("n_tau", n_tau, n_max, None), 2)
 
     @property
@@ -227,7 +232,7 @@ class MeshLegendre(_Mesh):
         n_max: int | None = None,
     ) -> None:
         self._beta = positive_float("beta", beta)
-        self._statistic = normalize_statistic(S if S is not None else (statistic or "Fermion"))
+        self._statistic = _statistic_argument(S, statistic)
         self._max_n = int_in_range("max_n", _size_argument("max_n", max_n, n_max, None), 1)
 
     @property
@@ -273,9 +278,10 @@ class MeshReFreq(_Mesh):
         if window is not None:
             if w_min is not None or w_max is not None:
                 raise invalid_parameter("window", window, "either window or (w_min, w_max), not both")
-            if len(window) != 2:
-                raise invalid_parameter("window", window, "a pair (w_min, w_max)")
-            w_min, w_max = window
+            try:
+                w_min, w_max = window
+            except (TypeError, ValueError):
+                raise invalid_parameter("window", window, "a pair (w_min, w_max)") from None
         if w_min is None or w_max is None:
             raise invalid_parameter("window", (w_min, w_max), "both w_min and w_max given")
         self._w_min = finite_float("w_min", w_min)

@@ -24,10 +24,13 @@ LAYERS = {
     "parallel": 0,
     "_progress": 0,
     "operators": 1,
+    "hamiltonians": 1,
     "aim": 2,
     "meshes": 3,
     "transforms": 3,
     "poles": 3,
+    "_legendre": 3,
+    "_quadrature": 3,
     "testing": 3,
     "bath": 4,
     "solvers": 5,
@@ -36,6 +39,14 @@ LAYERS = {
     "ml": 8,
     "gf": 9,
     "archive": 9,
+    "_h5_primitives": 9,
+    "_h5_meshes": 9,
+    "_h5_gf": 9,
+    "_h5_operator": 9,
+    "_h5_formats": 9,
+    "_block2_gf": 9,
+    "archive_summary": 9,
+    "archive_plot": 9,
     "triqs_compat": 10,
     "solver": 11,
     "dmft": 12,
@@ -48,11 +59,14 @@ LAYERS = {
 # third-party module -> package modules allowed to import it
 RESTRICTED = {
     "torch": ("ml",),
-    "h5py": ("data", "archive", "gf", "ml", "cli"),
+    "h5py": (
+        "data", "archive", "gf", "ml", "cli", "_h5_primitives", "_h5_meshes", "_h5_gf", "_h5_operator", "_h5_formats",
+        "archive_summary",
+    ),
     "mpi4py": ("parallel",),
     "triqs": ("triqs_compat",),
     "h5": ("triqs_compat",),
-    "matplotlib": ("cli", "dmft", "demo", "data", "ml"),
+    "matplotlib": ("cli", "dmft", "demo", "data", "ml", "archive_plot"),
 }
 
 
