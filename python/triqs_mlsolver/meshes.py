@@ -15,7 +15,7 @@ Constructors accept the TRIQS positional order and keyword aliases
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 import numpy as np
 
@@ -55,12 +55,66 @@ def _size_argument(name: str, value: object, n_max: object, default: int | None)
     return value
 
 
-class MeshPoint(NamedTuple):
-    """One point of a mesh: its TRIQS index, its position in the data array and its value."""
+class MeshPoint:
+    """One point of a mesh: its TRIQS index, its position in the data array and its value.
 
-    index: int
-    data_index: int
-    value: complex | float
+    As in TRIQS, a mesh point behaves like its value in arithmetic, so that
+    ``for iw in g.mesh: g[iw] = 1 / (iw - e)`` works.
+    """
+
+    __slots__ = ("index", "data_index", "value")
+
+    def __init__(self, index: int, data_index: int, value: complex | float) -> None:
+        self.index = index
+        self.data_index = data_index
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"MeshPoint(index={self.index}, data_index={self.data_index}, value={self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MeshPoint):
+            return (self.index, self.data_index, self.value) == (other.index, other.data_index, other.value)
+        return self.value == other
+
+    def __hash__(self) -> int:
+        return hash((self.index, self.data_index, self.value))
+
+    def __complex__(self) -> complex:
+        return complex(self.value)
+
+    def __float__(self) -> float:
+        return float(self.value.real if isinstance(self.value, complex) else self.value)
+
+    def __neg__(self):
+        return -self.value
+
+    def __add__(self, other):
+        return self.value + other
+
+    def __radd__(self, other):
+        return other + self.value
+
+    def __sub__(self, other):
+        return self.value - other
+
+    def __rsub__(self, other):
+        return other - self.value
+
+    def __mul__(self, other):
+        return self.value * other
+
+    def __rmul__(self, other):
+        return other * self.value
+
+    def __truediv__(self, other):
+        return self.value / other
+
+    def __rtruediv__(self, other):
+        return other / self.value
+
+    def __pow__(self, other):
+        return self.value**other
 
 
 class _Mesh:

@@ -154,7 +154,8 @@ class SolverResult:
     """What every solver returns (dicts block -> arrays, gf_struct order).
 
     ``g_iw`` (2 n_iw, n, n), ``sigma_iw`` (same), ``g_tau`` (n_tau, n, n), ``g_l`` (n_l, n, n),
-    ``density`` (n, n) with ``rho_ij = <c+_j c_i>``; real-frequency ``g_w``/``sigma_w`` when asked;
+    ``density`` (n, n) with ``rho_ij = <c+_j c_i>``; real-frequency ``g_w``/``sigma_w`` (and the
+    ``g0_w`` they imply, when the method has one) when asked;
     ``g_iw_atomic`` for Hubbard-I; ``info`` holds method-specific scalars and objects
     (energies, bath, fit distance, timings).
     """
@@ -166,6 +167,7 @@ class SolverResult:
     density: dict
     g_w: dict | None = None
     sigma_w: dict | None = None
+    g0_w: dict | None = None
     g_iw_atomic: dict | None = None
     info: dict = field(default_factory=dict)
 

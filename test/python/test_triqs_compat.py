@@ -1,0 +1,101 @@
+"""The TRIQS boundary: lazy detection, the Gf namespace, conversions (real TRIQS only, never mocked)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from triqs_mlsolver import gf as lean_gf
+from triqs_mlsolver import triqs_compat
+from triqs_mlsolver.errors import InvalidParameterError
+from triqs_mlsolver.meshes import MeshImFreq, MeshImTime, MeshLegendre, MeshReFreq
+from triqs_mlsolver.operators import c, c_dag, n
+
+TRIQS_INSTALLED = importlib.util.find_spec("triqs") is not None and importlib.util.find_spec("triqs.gf") is not None
+requires_triqs = pytest.mark.skipif(not TRIQS_INSTALLED, reason="TRIQS is not installed")
+without_triqs = pytest.mark.skipif(TRIQS_INSTALLED, reason="TRIQS is installed")
+
+
+def _lean_objects(rng):
+    iw = MeshImFreq(20.0, "Fermion", 8)
+    return [
+        iw,
+        MeshImTime(20.0, "Boson", 11),
+        MeshLegendre(20.0, "Fermion", 6),
+        MeshReFreq(-2.0, 3.0, 7),
+        lean_gf.Gf(mesh=iw, data=rng.normal(size=(16, 2, 2)) + 1j * rng.normal(size=(16, 2, 2))),
+        lean_gf.BlockGf(
+            name_list=["up", "dn"], block_list=[lean_gf.Gf(mesh=iw, target_shape=[1, 1]) for _ in range(2)]
+        ),
+        2.0 * n("up", 0) * n("dn", 0) + (0.5 + 1j) * c_dag("up", 0) * c("dn", 0),
+    ]
+
+
+def test_importing_the_module_does_not_import_triqs():
+    code = "import sys, triqs_mlsolver.triqs_compat; print('triqs' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
+
+
+def test_have_triqs_tells_whether_triqs_gf_imports():
+    assert triqs_compat.have_triqs() is TRIQS_INSTALLED
+    assert triqs_compat.have_triqs() is TRIQS_INSTALLED  # cached answer
+
+
+def test_gf_api_is_the_namespace_in_use():
+    api = triqs_compat.gf_api()
+    assert api.__name__ == ("triqs.gf" if TRIQS_INSTALLED else "triqs_mlsolver.gf")
+    for name in ("Gf", "BlockGf", "MeshImFreq", "iOmega_n", "inverse", "SemiCircular"):
+        assert hasattr(api, name), name
+
+
+def test_to_lean_returns_lean_objects_unchanged(rng):
+    for obj in _lean_objects(rng):
+        assert triqs_compat.to_lean(obj) is obj
+        assert not triqs_compat.is_triqs_object(obj)
+
+
+@pytest.mark.parametrize("obj", [{"a": 1}, np.zeros(3), "G_iw"])
+def test_to_lean_rejects_other_objects(obj):
+    with pytest.raises(InvalidParameterError, match="a mesh .*Gf, BlockGf or Operator"):
+        triqs_compat.to_lean(obj)
+
+
+@without_triqs
+def test_to_triqs_is_the_identity_without_triqs(rng):
+    for obj in _lean_objects(rng):
+        assert triqs_compat.to_triqs(obj) is obj
+
+
+@requires_triqs
+def test_round_trip_through_real_triqs_objects(rng):
+    for obj in _lean_objects(rng):
+        converted = triqs_compat.to_triqs(obj)
+        assert triqs_compat.is_triqs_object(converted)
+        back = triqs_compat.to_lean(converted)
+        if isinstance(obj, lean_gf.Gf):
+            assert back.mesh == obj.mesh and np.array_equal(back.data, obj.data)
+        elif isinstance(obj, lean_gf.BlockGf):
+            assert back.block_names == obj.block_names
+            assert all(np.array_equal(g.data, obj[b].data) for b, g in back)
+        elif isinstance(obj, type(n(0))):
+            assert list(back) == list(obj)
+        else:
+            assert back == obj
+
+
+@requires_triqs
+def test_triqs_objects_convert_by_their_parameters():
+    triqs_gf = importlib.import_module("triqs.gf")
+    mesh = triqs_gf.MeshImFreq(beta=10.0, S="Fermion", n_iw=5)
+    g = triqs_gf.Gf(mesh=mesh, target_shape=[1, 1])
+    g << triqs_gf.inverse(triqs_gf.iOmega_n - 0.5)
+    lean = triqs_compat.to_lean(g)
+    iw = 1j * np.pi * (2 * np.arange(-5, 5) + 1) / 10.0
+    assert lean.mesh == MeshImFreq(10.0, "Fermion", 5)
+    np.testing.assert_allclose(lean.data[:, 0, 0], 1.0 / (iw - 0.5), atol=1e-14)
+    assert triqs_compat.to_triqs(g) is g
