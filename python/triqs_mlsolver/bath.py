@@ -1,0 +1,497 @@
+"""Discrete-bath fit of a hybridization function given on the Matsubara axis.
+
+For each block ``b`` a bath of ``nb`` levels ``eps_k`` with hybridizations ``V_ik`` gives
+
+    Delta_fit(iw_n) = V (iw_n - eps)^-1 V^+        (see :class:`~triqs_mlsolver.aim.BathBlock`),
+
+and the fit minimises, over the fitted positive frequencies ``w_n`` (``n_fit`` lowest, ``w_n <= w_cut``),
+the normalised weighted distance
+
+    d_b^2 = sum_n W_n ||Delta_fit(iw_n) - Delta(iw_n)||_F^2 / sum_n W_n ||Delta(iw_n)||_F^2 ,
+    W_n = 1, 1/w_n or 1/w_n^2 (``weight``; default 1/w_n).
+
+Negative frequencies carry no extra information (``Delta(-iw_n) = Delta(iw_n)^+``).  The
+minimisation is Levenberg-Marquardt on the real and imaginary parts with the analytic Jacobian,
+from several starting points; the best one is kept.  The cost function, weights, defaults and
+measured distances are in ``doc/bath.md``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import finite_array, int_in_range, nonnegative_float, one_of, positive_float
+from .aim import BathBlock
+from .errors import BathFitWarning, IncompatibleGfStructError, NonCausalError, invalid_parameter
+from .meshes import MeshImFreq
+
+__all__ = ["BathFitOptions", "BathFit", "fit_bath", "hybridization", "SINGLE_BLOCK"]
+
+SINGLE_BLOCK = "0"
+"""Block name given to a ``delta_iw`` passed as a single array (TRIQS's default name of a lone block)."""
+
+_WEIGHT_POWER = {"uniform": 0, "1/w": 1, "1/w^2": 2}  # W_n = w_n^-power
+_CAUSALITY_RTOL = 1e-10  # -Im Delta may dip below 0 by this fraction of max |Delta| (round-off)
+_HERMITICITY_RTOL = 1e-8  # |Delta(-iw_n) - Delta(iw_n)^+| allowed, relative to max |Delta|
+_REAL_V_RTOL = 1e-10  # Delta = Delta^T within this (relative) makes real V sufficient
+
+
+def _bool(name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise invalid_parameter(name, value, f"{name} True or False")
+    return bool(value)
+
+
+@dataclass(frozen=True)
+class BathFitOptions:
+    """Options of :func:`fit_bath` (validated at construction; see ``doc/bath.md``)."""
+
+    n_fit: int | None = None
+    """Fit the ``n_fit`` lowest positive Matsubara frequencies (``None``: all those of the input)."""
+    w_cut: float | None = None
+    """Fit only the frequencies ``w_n <= w_cut`` (``None``: no cutoff); combines with ``n_fit``."""
+    weight: str = "1/w"
+    """Weights ``W_n``: ``'uniform'``, ``'1/w'`` or ``'1/w^2'``."""
+    n_restarts: int = 5
+    """Number of starting points (the first is deterministic, the others are random perturbations)."""
+    seed: int = 0
+    """Seed of the random starting points; a given seed gives the same fit."""
+    symmetric: bool = False
+    """Particle-hole symmetric bath: levels in pairs +-e_k with equal hybridizations, one level at 0 if nb is odd."""
+    real_v: bool | None = None
+    """Real hybridizations (fewer parameters); ``None``: real when Delta(iw_n) is symmetric (Delta = Delta^T)."""
+    tolerance: float = 1e-10
+    """Relative tolerance on the cost decrease and on the step of each local fit."""
+    screen_iterations: int = 60
+    """Levenberg-Marquardt iterations of each restart; the best restart then continues."""
+    max_iterations: int = 1000
+    """Maximum number of iterations of the best restart (its screening included)."""
+    stop_distance: float = 1e-9
+    """Stop (restarts and iterations) once a block's distance is below this value."""
+    warn_distance: float = 0.05
+    """Emit :class:`~triqs_mlsolver.errors.BathFitWarning` when the distance of a block exceeds this value."""
+
+    def __post_init__(self) -> None:
+        if self.n_fit is not None:
+            object.__setattr__(self, "n_fit", int_in_range("n_fit", self.n_fit, 1))
+        if self.w_cut is not None:
+            object.__setattr__(self, "w_cut", positive_float("w_cut", self.w_cut))
+        one_of("weight", self.weight, _WEIGHT_POWER)
+        object.__setattr__(self, "n_restarts", int_in_range("n_restarts", self.n_restarts, 1))
+        object.__setattr__(self, "seed", int_in_range("seed", self.seed, 0))
+        object.__setattr__(self, "symmetric", _bool("symmetric", self.symmetric))
+        if self.real_v is not None:
+            object.__setattr__(self, "real_v", _bool("real_v", self.real_v))
+        tol = positive_float("tolerance", self.tolerance)
+        if tol >= 1.0:
+            raise invalid_parameter("tolerance", self.tolerance, "0 < tolerance < 1")
+        object.__setattr__(self, "tolerance", tol)
+        object.__setattr__(self, "screen_iterations", int_in_range("screen_iterations", self.screen_iterations, 1))
+        object.__setattr__(self, "max_iterations", int_in_range("max_iterations", self.max_iterations, 1))
+        object.__setattr__(self, "stop_distance", nonnegative_float("stop_distance", self.stop_distance))
+        object.__setattr__(self, "warn_distance", positive_float("warn_distance", self.warn_distance))
+
+
+@dataclass(frozen=True, eq=False)
+class BathFit:
+    """Result of :func:`fit_bath`.
+
+    ``bath``: name -> :class:`BathBlock` (levels ascending; 1x1 blocks have real ``V >= 0``,
+    larger blocks a real non-negative first row of ``V``).  ``per_block``: name -> distance
+    ``d_b``; ``distance``: the largest of them.  ``restarts``: name -> starting points tried.
+    ``n_freq``: number of positive Matsubara frequencies fitted.
+    """
+
+    bath: dict
+    distance: float
+    per_block: dict
+    restarts: dict
+    n_freq: int
+    options: BathFitOptions
+
+    def __post_init__(self) -> None:
+        if set(self.per_block) != set(self.bath) or set(self.restarts) != set(self.bath):
+            raise IncompatibleGfStructError(
+                f"BathFit has bath blocks {sorted(self.bath)}, distances for {sorted(self.per_block)} and "
+                f"restarts for {sorted(self.restarts)}: they must be the same."
+            )
+        for name, block in self.bath.items():
+            if not isinstance(block, BathBlock):
+                raise invalid_parameter(f"bath[{name!r}]", type(block).__name__, "a BathBlock")
+        object.__setattr__(self, "distance", nonnegative_float("distance", self.distance))
+
+
+def hybridization(bath: dict, beta: float, n_iw: int) -> dict:
+    """``Delta_b(iw_n) = V (iw_n - eps)^-1 V^+`` of each block on the full fermionic mesh, shape ``(2 n_iw, n, n)``."""
+    iw = MeshImFreq(beta, "Fermion", n_iw).values()
+    for name, block in bath.items():
+        if not isinstance(block, BathBlock):
+            raise invalid_parameter(f"bath[{name!r}]", type(block).__name__, "a BathBlock")
+    return {name: block.hybridization(iw) for name, block in bath.items()}
+
+
+# -- input checks ------------------------------------------------------------------------------
+def _blocks(delta_iw, n_bath) -> tuple[dict, dict]:
+    """Return ``delta_iw`` and ``n_bath`` as dicts with the same names (single array -> SINGLE_BLOCK)."""
+    if isinstance(delta_iw, dict):
+        if not delta_iw:
+            raise invalid_parameter("delta_iw", delta_iw, "a non-empty dict block name -> (2 n_iw, n, n) array")
+        deltas = dict(delta_iw)
+    else:
+        deltas = {SINGLE_BLOCK: delta_iw}
+    if isinstance(n_bath, dict):
+        if set(n_bath) != set(deltas):
+            raise IncompatibleGfStructError(
+                f"n_bath has blocks {sorted(map(str, n_bath))}, delta_iw has {sorted(map(str, deltas))}: "
+                "they must be the same (or give n_bath as one int for every block)."
+            )
+        sizes = {name: int_in_range(f"n_bath[{name!r}]", n_bath[name], 0) for name in deltas}
+    else:
+        nb = int_in_range("n_bath", n_bath, 0)
+        sizes = {name: nb for name in deltas}
+    return deltas, sizes
+
+
+def _check_block(name: str, delta: object, n_iw: int | None) -> np.ndarray:
+    """Shape, finiteness and the symmetry ``Delta(-iw_n) = Delta(iw_n)^+`` of one block; the clean array."""
+    label = f"delta_iw[{name!r}]"
+    arr = finite_array(label, delta)
+    if arr.dtype.kind not in "biufc":
+        raise invalid_parameter(label, f"array of dtype {arr.dtype}", "a numeric array")
+    arr = arr.astype(complex)
+    if arr.ndim != 3 or arr.shape[1] != arr.shape[2] or arr.shape[1] < 1 or arr.shape[0] < 2 or arr.shape[0] % 2:
+        raise invalid_parameter(
+            label,
+            f"array of shape {arr.shape}",
+            "shape (2 n_iw, n, n) on the full fermionic Matsubara mesh",
+            "Reshape a single-orbital Delta with .reshape(-1, 1, 1).",
+        )
+    if n_iw is not None and arr.shape[0] != 2 * n_iw:
+        raise invalid_parameter(label, f"array of shape {arr.shape}", f"{2 * n_iw} frequencies like the other blocks")
+    half = arr.shape[0] // 2
+    scale = np.abs(arr).max()
+    mirror = arr[half - 1 :: -1].conj().transpose(0, 2, 1)
+    deviation = np.abs(arr[half:] - mirror).max()
+    if deviation > _HERMITICITY_RTOL * scale:
+        raise invalid_parameter(
+            label,
+            f"array with max |Delta(-iw_n) - Delta(iw_n)^+| = {deviation:.3e}",
+            "Delta(-iw_n) = Delta(iw_n)^+ on the full mesh n = -n_iw .. n_iw-1 (data index 0 = most negative)",
+            "Pass the full mesh, not only the positive frequencies.",
+        )
+    return arr
+
+
+def _check_causal(name: str, delta_pos: np.ndarray, w: np.ndarray) -> None:
+    """Raise NonCausalError unless ``-Im Delta(iw_n) = -(Delta - Delta^+)/2i`` is positive semi-definite."""
+    im = (delta_pos - delta_pos.conj().transpose(0, 2, 1)) / 2j
+    worst = (-np.linalg.eigvalsh(im)).min(axis=1)
+    tol = _CAUSALITY_RTOL * np.abs(delta_pos).max()
+    bad = np.flatnonzero(worst < -tol)
+    if bad.size:
+        n = int(bad[0])
+        raise NonCausalError(
+            f"delta_iw[{name!r}] is not causal: -Im Delta has eigenvalue {worst[n]:.3e} < 0 at n = {n} "
+            f"(w_n = {w[n]:.6g}); allowed is -Im Delta(iw_n) >= 0 for every w_n > 0. "
+            "Check the sign convention Delta(iw) = iw - eps_loc - G0(iw)^-1."
+        )
+
+
+# -- parametrisation ----------------------------------------------------------------------------
+def _layout(n_orb: int, nb: int, symmetric: bool, complex_v: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linear map ``x = M p`` from the free parameters ``p`` to ``x = (eps, Re V, Im V)`` (V flattened row-major).
+
+    Free parameters: independent levels, then the real and imaginary parts of independent
+    columns of V; ``Im V[0, :]`` is fixed to 0 (gauge).  Symmetric: ``eps = (e, -e[, 0])`` and
+    the columns of a pair equal.  Returns ``M``, the level map and the column map.
+    """
+    if symmetric:
+        n_pair, odd = divmod(nb, 2)
+        levels = np.zeros((nb, n_pair))
+        levels[:n_pair] = np.eye(n_pair)
+        levels[n_pair : 2 * n_pair] = -np.eye(n_pair)
+        cols = np.zeros((n_pair + odd, nb))
+        cols[:n_pair, :n_pair] = np.eye(n_pair)
+        cols[:n_pair, n_pair : 2 * n_pair] = np.eye(n_pair)
+        if odd:
+            cols[n_pair, nb - 1] = 1.0
+    else:
+        levels, cols = np.eye(nb), np.eye(nb)
+    n_e, n_c = levels.shape[1], cols.shape[0]
+    im_rows = n_orb - 1 if complex_v else 0
+    M = np.zeros((nb + 2 * n_orb * nb, n_e + (n_orb + im_rows) * n_c))
+    M[:nb, :n_e] = levels
+    M[nb : nb + n_orb * nb, n_e : n_e + n_orb * n_c] = np.kron(np.eye(n_orb), cols.T)
+    if im_rows:
+        M[nb + n_orb * nb + nb :, n_e + n_orb * n_c :] = np.kron(np.eye(im_rows), cols.T)
+    return M, levels, cols
+
+
+def _unpack(x: np.ndarray, n_orb: int, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    return x[:nb], (x[nb : nb + n_orb * nb] + 1j * x[nb + n_orb * nb :]).reshape(n_orb, nb)
+
+
+def _model(x: np.ndarray, z: np.ndarray, n_orb: int, nb: int) -> np.ndarray:
+    eps, V = _unpack(x, n_orb, nb)
+    return np.einsum("ik,fk,jk->fij", V, 1.0 / (z[:, None] - eps), V.conj())
+
+
+def _jacobian(x: np.ndarray, z: np.ndarray, n_orb: int, nb: int) -> np.ndarray:
+    """``d Delta_ij(z_f) / d x``, shape ``(F, n, n, len(x))``, of ``Delta_ij = sum_k V_ik g_k V*_jk``, ``g_k = 1/(z - eps_k)``.
+
+    ``dDelta_ij/deps_k = V_ik V*_jk g_k^2``, ``dDelta_ij/dRe V_ok = g_k (delta_io V*_jk + V_ik delta_jo)``,
+    ``dDelta_ij/dIm V_ok = i g_k (delta_io V*_jk - V_ik delta_jo)``.
+    """
+    eps, V = _unpack(x, n_orb, nb)
+    g = 1.0 / (z[:, None] - eps)
+    F = z.size
+    J = np.zeros((F, n_orb, n_orb, nb + 2 * n_orb * nb), dtype=complex)
+    J[..., :nb] = (V[:, None, :] * V.conj()[None, :, :])[None] * (g * g)[:, None, None, :]
+    left = g[:, None, :] * V.conj()[None]  # (F, j, k): the delta_il term
+    right = g[:, None, :] * V[None]  # (F, i, k): the delta_jl term
+    for o in range(n_orb):
+        re = slice(nb + o * nb, nb + (o + 1) * nb)
+        im = slice(nb + (n_orb + o) * nb, nb + (n_orb + o + 1) * nb)
+        J[:, o, :, re] += left
+        J[:, :, o, re] += right
+        J[:, o, :, im] += 1j * left
+        J[:, :, o, im] -= 1j * right
+    return J
+
+
+# -- starting points ---------------------------------------------------------------------------
+def _tail_guess(delta_pos: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """Total weight ``tr m1 = sum_k |V_k|^2``, centre and half width of the bath spectrum from the tail.
+
+    Fits ``Delta(iw) = sum_{k=1..4} m_k/(iw)^k`` on the upper half of the frequencies; the centre is
+    ``tr m2 / tr m1`` and the half width ``2 sqrt(tr m3 / tr m1 - centre^2)`` (exact for a semicircle).
+    """
+    n_orb = delta_pos.shape[1]
+    upper = slice(delta_pos.shape[0] // 2, None)
+    basis = (1j * w[upper, None]) ** -np.arange(1, 5)
+    m = np.linalg.lstsq(basis, delta_pos[upper].reshape(-1, n_orb * n_orb), rcond=None)[0]
+    m = np.trace(m.reshape(4, n_orb, n_orb), axis1=1, axis2=2).real
+    weight = m[0]
+    if not weight > 0:  # tail not reached: leading order at the last frequency, else the size of w |Delta|
+        weight = -w[-1] * np.trace(delta_pos[-1]).imag
+        if not weight > 0:
+            weight = (w[:, None, None] * np.abs(delta_pos)).max()
+    centre = m[1] / weight
+    variance = m[2] / weight - centre**2
+    half_width = 2.0 * np.sqrt(variance) if variance > 0 else w[-1]
+    if not abs(centre) <= w[-1]:
+        centre = 0.0
+    return float(weight), float(centre), float(np.clip(half_width, w[0], 2.0 * w[-1]))
+
+
+def _start(
+    restart: int,
+    rng: np.random.Generator,
+    guess: tuple[float, float, float],
+    cost: _Cost,
+    levels: np.ndarray,
+    cols: np.ndarray,
+    complex_v: bool,
+) -> np.ndarray:
+    """Free parameters of one starting point: levels spread over the bath spectrum, then matching couplings.
+
+    Restart 0 places the levels at the midpoints of ``nb`` equal slices of ``centre +- half_width``
+    (symmetric: the positive ones).  For these levels the residues ``W_c`` of ``Delta = sum_c W_c g_c``
+    are a linear least-squares fit; column c of V is the leading eigenvector of ``W_c`` times the
+    square root of its eigenvalue (of ``tr m1 / (n nb)`` if that is not positive).  Later restarts
+    jitter each level within its slice, rescale the width by a random factor in [0.5, 1.5] and add
+    50% random noise to V.
+    """
+    weight, centre, half_width = guess
+    nb, n_e = levels.shape
+    n_orb, n_c = cost.target.shape[1], cols.shape[0]
+    x = (2.0 * np.arange(nb) + 1.0) / nb - 1.0
+    if restart:
+        x = rng.uniform(0.5, 1.5) * (x + rng.uniform(-1.0, 1.0, nb) / nb)
+    symmetric = n_e < nb  # the levels are the pairs +-e (and 0)
+    e = np.abs(x[nb - n_e :]) * half_width if symmetric else centre + half_width * x
+    basis = cost.s[:, 0] * ((1.0 / (cost.z[:, None] - levels @ e)) @ cols.T)
+    rhs = (cost.s * cost.target).reshape(basis.shape[0], -1)
+    W = np.linalg.lstsq(basis, rhs, rcond=None)[0].reshape(n_c, n_orb, n_orb)
+    W = (W + W.conj().transpose(0, 2, 1)) / 2
+    if not complex_v:
+        W = W.real
+    lam, U = np.linalg.eigh(W)
+    fallback = np.sqrt(weight / (n_orb * nb))
+    V = np.where(lam[:, -1:] > 0, np.sqrt(np.abs(lam[:, -1:])) * U[:, :, -1], fallback * U[:, :, -1]).T
+    if restart:
+        noise = rng.standard_normal(V.shape)
+        if complex_v:
+            noise = (noise + 1j * rng.standard_normal(V.shape)) / np.sqrt(2.0)
+        V = V + 0.5 * np.sqrt(np.mean(np.abs(V) ** 2)) * noise
+    V = V * np.exp(-1j * np.angle(V[0]))  # gauge: first row real
+    parts = [e, V.real.ravel()]
+    if complex_v:
+        parts.append(V.imag[1:].ravel())
+    return np.concatenate(parts)
+
+
+# -- the fit -----------------------------------------------------------------------------------
+def _canonical(eps: np.ndarray, V: np.ndarray, complex_v: bool) -> BathBlock:
+    """Levels ascending, first row of V real and >= 0 (a phase per column is a gauge freedom)."""
+    order = np.argsort(eps, kind="stable")
+    eps, V = eps[order], V[:, order]
+    sign = np.where(V[0].real < 0, -1.0, 1.0)
+    V = V * sign
+    return BathBlock(eps, V if complex_v else V.real)
+
+
+class _Cost:
+    """The cost ``d^2 = ||r||^2`` of one block: ``r_fij = s_f (Delta_fit - Delta)_ij(iw_f)``, ``s_f^2 = W_f / norm``."""
+
+    def __init__(self, target, z, s, M, n_orb, nb):
+        self.target, self.z, self.s, self.M, self.n_orb, self.nb = target, z, s, M, n_orb, nb
+
+    def __call__(self, p: np.ndarray) -> float:
+        r = self.s * (_model(self.M @ p, self.z, self.n_orb, self.nb) - self.target)
+        return float(np.vdot(r, r).real)
+
+    def normal(self, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Cost, ``A = J^T J`` and ``g = J^T r`` for the real Jacobian ``J = d(Re r, Im r)/dp``."""
+        x = self.M @ p
+        r = (self.s * (_model(x, self.z, self.n_orb, self.nb) - self.target)).ravel()
+        J = (self.s[..., None] * _jacobian(x, self.z, self.n_orb, self.nb)).reshape(r.size, -1)
+        A = self.M.T @ (J.conj().T @ J).real @ self.M
+        g = self.M.T @ (J.conj().T @ r).real
+        return float(np.vdot(r, r).real), A, g
+
+
+def _minimise(
+    cost: _Cost, p: np.ndarray, max_iterations: int, tol: float, target: float
+) -> tuple[np.ndarray, float, bool]:
+    """Levenberg-Marquardt: trial steps ``(A + mu D) h = -g``, mu updated from the gain ratio (Nielsen).
+
+    ``D`` is the running maximum of ``diag(A)`` (Marquardt's scaling: invariant under a rescaling of
+    the parameters).  Stops when the cost is at most ``target``, when an accepted step lowers it by
+    less than ``tol`` relative (actual and predicted), when the scaled step is below ``tol`` relative
+    to the parameters, or after ``max_iterations`` trial steps.  Returns the parameters, the cost
+    and whether it converged.
+    """
+    c, A, g = cost.normal(p)
+    scale = np.zeros(p.size)
+    mu, nu = 1e-3, 2.0
+    for _ in range(max_iterations):
+        if c <= target:
+            return p, c, True
+        scale = np.maximum(scale, np.diag(A))
+        scale[scale == 0.0] = 1.0
+        try:
+            h = np.linalg.solve(A + mu * np.diag(scale), -g)
+        except np.linalg.LinAlgError:
+            mu, nu = mu * nu, nu * 2.0
+            continue
+        predicted = -2.0 * g @ h - h @ A @ h
+        c_new = cost(p + h)
+        if c_new < c:
+            small = c - c_new <= tol * c and predicted <= tol * c
+            rho = (c - c_new) / predicted if predicted > 0 else 1.0
+            p = p + h
+            c, A, g = cost.normal(p)
+            mu, nu = mu * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3), 2.0
+            if small:
+                return p, c, True
+        else:
+            mu, nu = mu * nu, nu * 2.0
+        if np.sqrt(scale @ h**2) <= tol * (np.sqrt(scale @ p**2) + tol):
+            return p, c, True
+    return p, c, False
+
+
+def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
+    """Best bath of one block over the restarts: ``(BathBlock, distance, restarts run)``.
+
+    ``delta_pos`` is Delta on all positive frequencies ``w`` (its tail sets the starting points);
+    the ``n_freq`` lowest are fitted.  Each restart runs ``screen_iterations`` iterations; the best
+    one then continues to convergence.
+    """
+    n_orb = delta_pos.shape[1]
+    target, z = delta_pos[:n_freq], 1j * w[:n_freq]
+    weights = w[:n_freq] ** -float(_WEIGHT_POWER[options.weight])
+    norm = np.einsum("f,fij->", weights, np.abs(target) ** 2)
+    if nb == 0 or norm == 0.0:  # nothing to fit: decoupled levels at 0
+        return BathBlock(np.zeros(nb), np.zeros((n_orb, nb))), (1.0 if norm > 0.0 else 0.0), 0
+    M, levels, cols = _layout(n_orb, nb, options.symmetric, complex_v)
+    guess = _tail_guess(delta_pos, w)
+    cost = _Cost(target, z, np.sqrt(weights / norm)[:, None, None], M, n_orb, nb)
+    stop, tol = options.stop_distance**2, options.tolerance
+    best, best_c, converged, run = None, np.inf, False, 0
+    for restart in range(options.n_restarts):
+        p0 = _start(restart, rng, guess, cost, levels, cols, complex_v)
+        p, c, done = _minimise(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop)
+        run += 1
+        if c < best_c:
+            best, best_c, converged = p, c, done
+        if best_c <= stop:
+            break
+    if best_c > stop and not converged and options.max_iterations > options.screen_iterations:
+        remaining = options.max_iterations - options.screen_iterations
+        best, best_c, _ = _minimise(cost, best, remaining, tol, stop)
+    eps, V = _unpack(M @ best, n_orb, nb)
+    return _canonical(eps, V, complex_v), float(np.sqrt(best_c)), run
+
+
+def fit_bath(delta_iw, beta: float, n_bath, *, options: BathFitOptions = BathFitOptions()) -> BathFit:
+    """Fit a discrete bath to ``delta_iw`` (dict name -> ``(2 n_iw, n, n)`` on the full fermionic mesh, or one array).
+
+    ``n_bath`` is the number of bath levels of every block (int) or of each block (dict).
+    Every block is fitted independently by weighted least squares over the low positive
+    Matsubara frequencies ``w_n = (2n+1) pi / beta`` (cost function in the module docstring).
+    Raises before any work on bad input; warns (BathFitWarning) when a block's distance
+    exceeds ``options.warn_distance``.
+    """
+    if not isinstance(options, BathFitOptions):
+        raise invalid_parameter("options", type(options).__name__, "a BathFitOptions")
+    beta = positive_float("beta", beta)
+    deltas, sizes = _blocks(delta_iw, n_bath)
+    n_iw = None
+    for name in deltas:
+        deltas[name] = _check_block(name, deltas[name], n_iw)
+        n_iw = deltas[name].shape[0] // 2
+    w = (2.0 * np.arange(n_iw) + 1.0) * np.pi / beta
+    n_freq = int(np.count_nonzero(w <= options.w_cut)) if options.w_cut is not None else n_iw
+    n_freq = min(n_freq, options.n_fit or n_iw)
+    if n_freq == 0:
+        raise invalid_parameter("w_cut", options.w_cut, f"w_cut >= the first Matsubara frequency pi/beta = {w[0]:.6g}")
+    plans = {}
+    for name, delta in deltas.items():
+        delta_pos = delta[n_iw:]
+        _check_causal(name, delta_pos, w)
+        n_orb = delta.shape[1]
+        asymmetry = np.abs(delta_pos - delta_pos.transpose(0, 2, 1)).max()
+        symmetric_delta = asymmetry <= _REAL_V_RTOL * np.abs(delta_pos).max()
+        complex_v = n_orb > 1 and not (options.real_v if options.real_v is not None else symmetric_delta)
+        n_param = _layout(n_orb, sizes[name], options.symmetric, complex_v)[0].shape[1]
+        if n_param > 2 * n_freq * n_orb * n_orb:
+            raise invalid_parameter(
+                "n_fit",
+                n_freq,
+                f"at least {-(-n_param // (2 * n_orb * n_orb))} fitted frequencies for the {n_param} parameters of "
+                f"block {name!r} (n_bath = {sizes[name]})",
+                "Raise n_fit, w_cut or n_iw, or lower n_bath.",
+            )
+        plans[name] = (delta_pos, complex_v)
+
+    bath, per_block, restarts = {}, {}, {}
+    for index, (name, (delta_pos, complex_v)) in enumerate(plans.items()):
+        rng = np.random.default_rng([options.seed, index])
+        bath[name], per_block[name], restarts[name] = _fit_block(
+            delta_pos, w, n_freq, sizes[name], options, complex_v, rng
+        )
+    poor = {name: d for name, d in per_block.items() if d > options.warn_distance}
+    if poor:
+        listing = ", ".join(f"{name!r}: {d:.3g} (n_bath = {sizes[name]})" for name, d in poor.items())
+        warnings.warn(
+            f"bath fit is poor: distance {listing} exceeds warn_distance = {options.warn_distance:g}. "
+            "Raise n_bath or n_restarts, or check delta_iw.",
+            BathFitWarning,
+            stacklevel=2,
+        )
+    return BathFit(bath, max(per_block.values()), per_block, restarts, n_freq, options)
