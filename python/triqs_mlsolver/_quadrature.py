@@ -127,6 +127,15 @@ def _filon_weights(theta: np.ndarray, a: float, p: int) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _filon_table(n_int: int, n_first: int, n_count: int, a: float, p: int) -> np.ndarray:
+    """:func:`_filon_weights` for the contiguous fermionic indices ``n_first .. n_first + n_count - 1`` (cached)."""
+    n = np.arange(n_first, n_first + n_count)
+    table = _filon_weights(np.pi * (2 * n + 1) / n_int, a, p)
+    table.setflags(write=False)
+    return table
+
+
 def fourier_integral(g: np.ndarray, beta: float, n: np.ndarray) -> np.ndarray:
     """``int_0^beta e^{i w_n tau} G(tau) dtau`` for fermionic indices ``n``; ``g`` of shape ``(N+1, T)``.
 
@@ -140,7 +149,10 @@ def fourier_integral(g: np.ndarray, beta: float, n: np.ndarray) -> np.ndarray:
     h = beta / n_int
     theta = np.pi * (2 * n + 1) / n_int  # w_n h
     out = np.zeros((n.size, g.shape[1]), dtype=complex)
-    filon = _filon_weights(theta, 0.0, p)
+    contiguous = n.size > 0 and np.array_equal(n, np.arange(n[0], n[0] + n.size))
+    filon_table = (lambda a: _filon_table(n_int, int(n[0]), n.size, a, p)) if contiguous else (
+        lambda a: _filon_weights(theta, a, p))
+    filon = filon_table(0.0)
     shift = np.exp(1j * np.pi * np.arange(0, m * p, p) / n_int)[:, None]
     rows = np.mod(n, n_int)
     for k in range(p + 1):
@@ -149,6 +161,6 @@ def fourier_integral(g: np.ndarray, beta: float, n: np.ndarray) -> np.ndarray:
         out += filon[:, k, None] * (n_int * np.fft.ifft(b, axis=0))[rows]
     if layout.tail_start < n_int:
         t0 = layout.tail_stencil
-        filon = _filon_weights(theta, float(layout.tail_start - t0), p)
+        filon = filon_table(float(layout.tail_start - t0))
         out += np.exp(1j * theta * t0)[:, None] * (filon @ g[t0 : t0 + p + 1])
     return h * out

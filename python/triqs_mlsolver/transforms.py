@@ -9,7 +9,8 @@ Conventions (identical to TRIQS; see ``doc/conventions.md``):
 * ``G_l = sqrt(2l+1) int_0^beta P_l(2tau/beta - 1) G(tau) dtau``,  ``G(tau) = sum_l sqrt(2l+1)/beta P_l G_l``.
 * Moments: ``m[k]`` multiplies ``1/(iw)^k``; shape ``(k_max+1,) + target``.  The tail terms have the
   exact imaginary-time transforms ``1/(iw) -> -1/2``, ``1/(iw)^2 -> (2 tau - beta)/4`` and
-  ``1/(iw)^3 -> tau (beta - tau)/4`` (``0 < tau < beta``), while a constant ``m[0]`` is ``m[0] delta(tau)``.
+  ``1/(iw)^3 -> tau (beta - tau)/4``, ``1/(iw)^4 -> beta^3/48 - beta tau^2/8 + tau^3/12`` (``0 < tau < beta``),
+  while a constant ``m[0]`` is ``m[0] delta(tau)``.
 
 The target axes are arbitrary (``()`` for scalar, ``(n, n)`` for matrix-valued functions).
 Energies are in the user's units and ``beta`` in inverse units.
@@ -40,7 +41,7 @@ __all__ = [
     "density_from_iw",
 ]
 
-TAIL_ORDER = 3
+TAIL_ORDER = 4
 """Highest order of the tail model subtracted before Fourier sums (TRIQS uses the same)."""
 FIT_WARNING_THRESHOLD = 1e-4
 """A tail fit done inside a transform warns (``TailFitWarning``) when its error exceeds this."""
@@ -109,11 +110,14 @@ def _powers(iw: np.ndarray, orders: np.ndarray, target_ndim: int) -> np.ndarray:
 
 
 def _tail_tau(m: np.ndarray, beta: float, tau: np.ndarray) -> np.ndarray:
-    """The tail model in imaginary time, ``sum_{k=1}^{3} m_k phi_k(tau)``.
+    """The tail model in imaginary time, ``sum_{k=1}^{4} m_k phi_k(tau)``.
 
-    ``phi_1 = -1/2``, ``phi_2 = (2 tau - beta)/4``, ``phi_3 = tau (beta - tau)/4`` (``0 <= tau <= beta``).
+    ``phi_1 = -1/2``, ``phi_2 = (2 tau - beta)/4``, ``phi_3 = tau (beta - tau)/4``,
+    ``phi_4 = beta^3/48 - beta tau^2/8 + tau^3/12`` (``0 <= tau <= beta``).
     """
-    phi = np.stack([np.full_like(tau, -0.5), (2.0 * tau - beta) / 4.0, tau * (beta - tau) / 4.0], axis=1)
+    s = tau / beta
+    phi4 = beta**3 / 48.0 * (2.0 * s - 1.0) * (2.0 * s * s - 2.0 * s - 1.0)  # factorised: exact at 0 and beta
+    phi = np.stack([np.full_like(tau, -0.5), (2.0 * tau - beta) / 4.0, tau * (beta - tau) / 4.0, phi4], axis=1)
     k = min(m.shape[0] - 1, TAIL_ORDER)
     return np.tensordot(phi[:, :k], m[1 : k + 1], axes=(1, 0))
 
@@ -189,7 +193,7 @@ def fit_tail(
 
 
 def _tail_moments(g: np.ndarray, iw: np.ndarray, moments: object) -> np.ndarray:
-    """Moments of orders 0..3: the known ones, the rest fitted (default known: ``m0 = 0``, ``m1 = identity``)."""
+    """Moments of orders 0..4: the known ones, the rest fitted (default known: ``m0 = 0``, ``m1 = identity``)."""
     target = g.shape[1:]
     if moments is None:
         known = np.stack([np.zeros(target), _identity(target)]).astype(complex)
@@ -212,7 +216,7 @@ def _tail_moments(g: np.ndarray, iw: np.ndarray, moments: object) -> np.ndarray:
 
 
 def _remainder(g: np.ndarray, iw: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """``G(iw) - sum_{k=0}^{3} m_k/(iw)^k``, flattened to ``(len(iw), T)``."""
+    """``G(iw) - sum_{k=0}^{4} m_k/(iw)^k``, flattened to ``(len(iw), T)``."""
     target_ndim = g.ndim - 1
     model = np.sum(_powers(iw, np.arange(m.shape[0]), target_ndim) * m[None], axis=1)
     return (g - model).reshape(g.shape[0], -1)
@@ -228,11 +232,11 @@ def _fermionic_mesh(beta: float, n_iw: int) -> tuple[np.ndarray, np.ndarray]:
 def iw_to_tau(g_iw: np.ndarray, beta: float, n_tau: int, moments: np.ndarray | None = None) -> np.ndarray:
     """``G(tau_k) = (1/beta) sum_n e^{-i w_n tau_k} G(iw_n)`` on ``n_tau`` points, with the tail treated exactly.
 
-    The tail model ``sum_{k<=3} m_k/(iw)^k`` (``moments``; orders not given are fitted, and the default is
+    The tail model ``sum_{k<=4} m_k/(iw)^k`` (``moments``; orders not given are fitted, and the default is
     ``m0 = 0``, ``m1 = identity``) is subtracted, the remainder is summed over the mesh with one FFT of length
     ``n_tau - 1`` (exact Matsubara sum, frequencies folded if the grid is coarse), and the model's exact
     transform is added back; ``tau = 0`` and ``beta`` give ``G(0+)`` and ``G(beta-)``.  The error is the
-    truncated sum of the remainder ``~ |m_4| / (3 pi w_max^3)``.  ``m_0`` (a ``delta(tau)``) is left out.
+    truncated sum of the remainder ``~ |m_5| / (4 pi w_max^4)``.  ``m_0`` (a ``delta(tau)``) is left out.
 
     Returns a complex array of shape ``(n_tau,) + target``.
     """
@@ -291,7 +295,7 @@ def density_from_iw(g_iw: np.ndarray, beta: float, moments: np.ndarray | None = 
     _, iw = _fermionic_mesh(beta, g.shape[0] // 2)
     m = _tail_moments(g, iw, moments)
     rest = _remainder(g, iw, m).sum(axis=0).reshape(g.shape[1:]) / beta
-    return rest + m[1] / 2.0 - beta * m[2] / 4.0
+    return rest + m[1] / 2.0 - beta * m[2] / 4.0 + beta**3 * m[4] / 48.0
 
 
 # -- Legendre --------------------------------------------------------------------------------------
@@ -350,7 +354,7 @@ def iw_to_legendre(g_iw: np.ndarray, beta: float, n_l: int, moments: np.ndarray 
     """``G_l = sum_n conj(T_nl) G(iw_n)`` over all Matsubara frequencies, with the tail treated exactly.
 
     The tail model (moments as in :func:`iw_to_tau`) is subtracted, the remainder is summed over the mesh
-    (truncation error ``~ sqrt(2l+1) |m_4| / (4 pi w_max^4)``), and the exact Legendre coefficients of the model's
+    (truncation error ``~ sqrt(2l+1) |m_5| / (5 pi w_max^5)``), and the exact Legendre coefficients of the model's
     imaginary-time polynomials are added.  Returns a complex array of shape ``(n_l,) + target``.
     """
     beta = positive_float("beta", beta)

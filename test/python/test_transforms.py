@@ -143,7 +143,7 @@ def test_iw_to_tau_matrix_and_scalar_targets_agree(mesh):
     iw, _ = mesh
     g_iw = _poles_iw(iw)
     block = np.stack([g_iw, 2 * g_iw], axis=1)[:, :, None] * np.eye(2)[None, :, :]  # (2 n_iw, 2, 2) diagonal
-    out = tr.iw_to_tau(block, BETA, 101, moments=_poles_moments(3)[:, None, None] * np.eye(2))
+    out = tr.iw_to_tau(block, BETA, 101, moments=_poles_moments(3)[:, None, None] * np.diag([1.0, 2.0]))
     single = tr.iw_to_tau(g_iw, BETA, 101, moments=_poles_moments(3))
     np.testing.assert_allclose(out[:, 0, 0], single, atol=1e-14)
     np.testing.assert_allclose(out[:, 0, 1], 0.0, atol=1e-14)
