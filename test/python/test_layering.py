@@ -33,6 +33,7 @@ LAYERS = {
     "_quadrature": 3,
     "testing": 3,
     "bath": 4,
+    "_ed": 5,
     "solvers": 5,
     "features": 6,
     "data": 7,
@@ -55,6 +56,9 @@ LAYERS = {
     "__init__": 14,
     "__main__": 14,
 }
+
+# package module -> the only modules (dotted, relative to the package) allowed to import it
+PRIVATE = {"_ed": ("solvers.ed",)}
 
 # third-party module -> package modules allowed to import it
 RESTRICTED = {
@@ -116,6 +120,8 @@ def test_module_imports_only_downwards(dotted, path):
             if sub in ("_version", "errors") or key == sub:
                 continue
             assert sub in LAYERS, f"{dotted}:{lineno} imports unknown package module {name}"
+            if sub in PRIVATE:
+                assert dotted in PRIVATE[sub], f"{dotted}:{lineno} imports {name}, allowed only in {PRIVATE[sub]}"
             assert LAYERS[sub] <= own, (
                 f"{dotted} (layer {own}) imports {name} (layer {LAYERS[sub]}) at line {lineno}: layers import only downwards"
             )
