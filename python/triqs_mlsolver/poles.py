@@ -28,6 +28,9 @@ from .meshes import MeshImFreq, MeshImTime
 
 __all__ = ["PoleGf"]
 
+_CHUNK_ELEMENTS = 8192
+"""Frequencies x poles evaluated at once by :meth:`PoleGf.at` (keeps temporaries small)."""
+
 
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
@@ -77,6 +80,8 @@ class PoleGf:
             )
         object.__setattr__(self, "energies", _readonly(energies))
         object.__setattr__(self, "residues", _readonly(residues))
+        hermitian = np.allclose(residues, residues.conj().swapaxes(1, 2), rtol=0.0, atol=1e-14 * (1 + np.abs(residues).max(initial=0)))
+        object.__setattr__(self, "_hermitian", bool(hermitian))
 
     # -- structure ---------------------------------------------------------------------------
     @property
@@ -136,14 +141,32 @@ class PoleGf:
 
     # -- representations ---------------------------------------------------------------------
     def at(self, z: np.ndarray) -> np.ndarray:
-        """``G(z)`` for complex ``z`` of any shape; returns ``z.shape + (n, n)``."""
+        """``G(z)`` for complex ``z`` of any shape; returns ``z.shape + (n, n)``.
+
+        Evaluated in chunks of frequencies, so the temporaries stay small (this runs inside every
+        cheap solve of the dataset generator and the ML solver).
+        """
         z = np.asarray(z, dtype=complex)
-        inverse = 1.0 / (z.reshape(-1, 1) - self.energies[None, :])
-        return np.einsum("zp,pij->zij", inverse, self.residues).reshape(z.shape + (self.block_size,) * 2)
+        flat = z.reshape(-1)
+        n = self.block_size
+        residues = self.residues.reshape(self.n_poles, n * n)
+        out = np.empty((flat.size, n * n), dtype=complex)
+        step = max(16, _CHUNK_ELEMENTS // max(1, self.n_poles))
+        for start in range(0, flat.size, step):
+            chunk = flat[start : start + step]
+            np.matmul(1.0 / (chunk[:, None] - self.energies[None, :]), residues, out=out[start : start + step])
+        return out.reshape(z.shape + (n, n))
 
     def iw(self, beta: float, n_iw: int) -> np.ndarray:
-        """``G(iw_n)`` on the full fermionic mesh ``n = -n_iw .. n_iw-1``; shape ``(2 n_iw, n, n)``."""
-        return self.at(MeshImFreq(beta, "Fermion", n_iw).values())
+        """``G(iw_n)`` on the full fermionic mesh ``n = -n_iw .. n_iw-1``; shape ``(2 n_iw, n, n)``.
+
+        With hermitian residues ``G(-iw_n) = G(iw_n)^+``, so only the positive half is evaluated.
+        """
+        values = MeshImFreq(beta, "Fermion", n_iw).values()
+        if not self._hermitian:
+            return self.at(values)
+        positive = self.at(values[n_iw:])
+        return np.concatenate([np.conj(positive[::-1]).swapaxes(1, 2), positive])
 
     def refreq(self, w: np.ndarray, eta: float) -> np.ndarray:
         """Retarded ``G(w + i eta)`` on real frequencies ``w`` (``eta > 0``); shape ``w.shape + (n, n)``."""
