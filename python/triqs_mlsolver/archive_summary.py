@@ -30,8 +30,18 @@ __all__ = ["SCHEMA_ATTRIBUTE", "SCHEMA_SUMMARIES", "summarize"]
 
 SCHEMA_ATTRIBUTE = "triqs_mlsolver_schema"
 
+
+def _dataset_summary(ar: HDFArchive) -> list[str]:
+    """Counts, ranges, failures and solver errors of a dataset (imported on use: data/ loads the solvers)."""
+    from .data.summary import summary_lines
+
+    return summary_lines(ar.h5_group)
+
+
 #: Schema name -> function(archive) -> lines printed before the tree (dataset summaries ...).
-SCHEMA_SUMMARIES: dict[str, Callable[[HDFArchive], list[str]]] = {}
+SCHEMA_SUMMARIES: dict[str, Callable[[HDFArchive], list[str]]] = {
+    "triqs_mlsolver.dataset": _dataset_summary,  # files of `triqs-mlsolver generate` (data/schema.py)
+}
 
 _MAX_VALUE = 80  # characters of a value shown on a line
 _INDENT = "  "

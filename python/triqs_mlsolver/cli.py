@@ -7,6 +7,9 @@ printed as one line on stderr with exit status 2; other exceptions propagate.
 
     triqs-mlsolver inspect FILE.h5                        # tree of the archive with object types
     triqs-mlsolver inspect FILE.h5 --plot G_iw --out g.png  # plot a Gf / BlockGf
+    mpiexec -n 4 triqs-mlsolver generate dataset.toml --out data.h5   # training data (resumable)
+    triqs-mlsolver dmft bethe --U 0.5:4:0.25 --beta 40 --method ipt,ed --out mott.h5   # Mott transition
+    triqs-mlsolver demo                                   # the main job: Mott sweep with three solvers
 """
 
 from __future__ import annotations
@@ -57,10 +60,140 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- generate
+
+
+def _generate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", help="TOML configuration of the dataset (keys in doc/datasets.md)")
+    parser.add_argument("--out", required=True, metavar="FILE.h5",
+                        help="dataset file: created when missing, completed (resumed) when it exists")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--no-fsync", action="store_true",
+                        help="skip fsync after each write (still safe against a killed run, not against a power cut)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="check the configuration and print the plan (samples, file size); generate nothing")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import os
+
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")  # one core per rank; set them to use threads instead
+    from .parallel import world
+
+    comm = world()
+    try:
+        if args.dry_run:
+            from .data.config import load_config
+            from .data.schema import file_size
+
+            cfg = load_config(args.config)
+            if comm.is_master:
+                families = ", ".join(f"{name} {len(r)}" for name, r in cfg.family_ranges().items())
+                print(f"{cfg.n_samples} samples ({families}); Nb_ref = {cfg.reference.n_bath}; cheap solvers: "
+                      f"{', '.join(s.name for s in cfg.solvers)}; file size {file_size(cfg) / 1e6:.1f} MB; "
+                      f"configuration digest {cfg.digest()[:16]}")
+            return 0
+        from .data.generate import generate
+
+        report = generate(args.config, args.out, comm=comm, progress=not args.quiet, fsync=not args.no_fsync)
+    except MLSolverError:
+        if not comm.is_master:
+            return 2  # the same error is printed once, by rank 0
+        raise
+    if comm.is_master:
+        rate = report.n_written / report.elapsed if report.elapsed > 0 else float("nan")
+        print(f"{args.out}: wrote {report.n_written} samples ({report.n_pending} were pending, "
+              f"{report.n_samples} in the file) in {report.elapsed:.1f} s, {rate:.3g} samples/s on {comm.size} rank(s); "
+              f"busy seconds per rank: {' '.join(f'{b:.1f}' for b in report.busy_per_rank)}; "
+              f"CPU seconds per rank: {' '.join(f'{c:.1f}' for c in report.cpu_per_rank)}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- dmft
+
+
+def _dmft_arguments(parser: argparse.ArgumentParser) -> None:
+    lattices = parser.add_subparsers(dest="lattice", metavar="LATTICE", required=True)
+    bethe = lattices.add_parser(
+        "bethe", help="Bethe lattice (semicircular DOS): U sweep, archive of every iteration, Z(U) plot",
+        description="DMFT of the Hubbard model on the Bethe lattice over a U grid, for one or several impurity "
+                    "solvers (doc/dmft.md).",
+    )
+    bethe.add_argument("--U", required=True, metavar="GRID",
+                       help="interactions: start:stop:step (stop included; negative step for a downward sweep) "
+                            "and/or a comma list, e.g. 0.5:4:0.25 or 4:0.5:-0.5 or 1,2,3")
+    bethe.add_argument("--beta", type=float, default=40.0, help="inverse temperature (default 40)")
+    bethe.add_argument("--method", default="ipt", help="impurity solvers, comma-separated, e.g. ipt,ed,hubbard_i")
+    bethe.add_argument("--D", type=float, default=1.0, help="half bandwidth of the semicircle (default 1)")
+    bethe.add_argument("--mu", type=float, default=None, help="chemical potential (default: half filling, mu = U/2)")
+    bethe.add_argument("--mixing", type=float, default=1.0, help="G_in <- mixing G_out + (1-mixing) G_in, in (0, 1]")
+    bethe.add_argument("--tol", type=float, default=1e-5, help="convergence threshold on max |G_out - G_in|")
+    bethe.add_argument("--max-iter", type=int, default=200, help="maximum DMFT iterations per U (default 200)")
+    bethe.add_argument("--start", default="metal", help="start of the first U: metal or insulator (default metal)")
+    bethe.add_argument("--no-continuation", action="store_true",
+                       help="start every U from --start instead of the previous solution")
+    bethe.add_argument("--n-iw", type=int, default=1025, help="positive Matsubara frequencies (default 1025)")
+    bethe.add_argument("--n-tau", type=int, default=10001, help="imaginary-time points (default 10001)")
+    bethe.add_argument("--n-l", type=int, default=40, help="Legendre coefficients (default 40)")
+    bethe.add_argument("--n-bath", type=int, default=None, help="bath sites of method ed")
+    bethe.add_argument("--option", action="append", metavar="METHOD.KEY=VALUE",
+                       help="an option of one solver, e.g. --option ed.n_bath=6 (repeatable)")
+    bethe.add_argument("--out", default="bethe_dmft.h5", metavar="FILE.h5",
+                       help="archive written (TRIQS layout; default bethe_dmft.h5)")
+    bethe.add_argument("--plot", default=None, metavar="FILE.png", help="figure Z(U), -beta G(beta/2)/pi (U) "
+                       "(default: the archive name with .png)")
+    bethe.add_argument("--last-only", action="store_true", help="store only the last iteration of each U")
+    bethe.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _dmft(args: argparse.Namespace) -> int:
+    from .parallel import world
+
+    try:
+        from .dmft.command import run_bethe_command
+
+        run_bethe_command(args)
+    except MLSolverError:
+        if not world().is_master:
+            return 2  # the same error is printed once, by rank 0
+        raise
+    return 0
+
+
+# ----------------------------------------------------------------------------- demo
+
+
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="demo_output", metavar="DIR",
+                        help="output folder (created if missing; default ./demo_output)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .parallel import world
+
+    try:
+        from .demo import run_demo
+
+        run_demo(args.out, progress=not args.quiet)
+    except MLSolverError:
+        if not world().is_master:
+            return 2
+        raise
+    return 0
+
+
 #: The subcommands, in the order of the help text.
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("inspect", "summarize an HDF5 archive (object types, meshes, shapes, values); optionally plot a Gf",
                _inspect_arguments, _inspect),
+    Subcommand("generate", "generate (or resume) a training dataset: reference ED + cheap solvers, MPI-parallel",
+               _generate_arguments, _generate),
+    Subcommand("dmft", "DMFT self-consistency loops: 'dmft bethe' sweeps U on the Bethe lattice (Mott transition)",
+               _dmft_arguments, _dmft),
+    Subcommand("demo", "the main job: Mott transition on the Bethe lattice with Hubbard-I, IPT and ED",
+               _demo_arguments, _demo),
 )
 
 

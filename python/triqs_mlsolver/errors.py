@@ -24,6 +24,7 @@ __all__ = [
     "ModelFileError",
     "DatasetSchemaError",
     "DatasetConfigError",
+    "DatasetWriteError",
     "SolverFailedError",
     "MissingDependencyError",
     "MLSolverWarning",
@@ -79,6 +80,10 @@ class DatasetSchemaError(MLSolverError):
 
 class DatasetConfigError(MLSolverError, ValueError):
     """A dataset-generation configuration has an unknown key or an out-of-range value."""
+
+
+class DatasetWriteError(MLSolverError, OSError):
+    """A dataset file cannot be created or written (permissions, disk space, a lock held by another run)."""
 
 
 class SolverFailedError(MLSolverError, RuntimeError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import pathlib
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -15,8 +16,12 @@ TRIQS_REF = REPO.parent / "shared" / "triqs-ref"
 requires_triqs_ref = pytest.mark.skipif(
     not TRIQS_REF.is_dir(), reason=f"TRIQS reference files not found at {TRIQS_REF}"
 )
+_LOCAL_MPIEXEC = pathlib.Path(sys.executable).parent / "mpiexec"
+MPIEXEC = str(_LOCAL_MPIEXEC) if _LOCAL_MPIEXEC.exists() else shutil.which("mpiexec")
+"""The mpiexec of this interpreter's environment (the one `pip install mpich` puts there), else the one on PATH."""
+
 requires_mpi = pytest.mark.skipif(
-    importlib.util.find_spec("mpi4py") is None or shutil.which("mpiexec") is None,
+    importlib.util.find_spec("mpi4py") is None or MPIEXEC is None,
     reason="mpi4py or mpiexec not available",
 )
 

@@ -1,0 +1,214 @@
+"""Dataset generation: ``triqs-mlsolver generate CONFIG --out FILE.h5``, serial or under MPI, resumable.
+
+Work units ("tasks") are single samples of the random and Kondo families and whole DMFT loops of
+the Bethe family (a loop's iterations depend on each other).  Every rank, rank 0 included,
+asks a :class:`~triqs_mlsolver.parallel.Dispatcher` for the next task (answered at once by a
+service thread on rank 0, even while rank 0 computes), computes it, and posts the finished
+samples to rank 0 with a non-blocking send.  Rank 0 is the only writer: its service thread writes
+every result as it arrives (crash-safe order, see :mod:`.schema`; about 1 ms per sample), its
+own ones included, and updates the progress bar, while its main thread computes.  Tasks are handed out longest first (DMFT loops,
+then single samples from hot to cold).  Without MPI the same loop runs on one process.
+
+Resuming: the file's status marks which samples are done; only the pending ones are
+computed, and since sample ``i`` depends only on the configuration and ``i`` the result is the
+same as an uninterrupted run, with any number of ranks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._progress import Progress
+from ..parallel import Comm, Dispatcher, world
+from .bethe import bethe_loop, loop_parameters
+from .config import DatasetConfig, load_config
+from .sampling import kondo_sample, random_sample, sample_beta
+from .schema import DONE, FAILED, DatasetWriter, Record, create_file
+from .solve import reference_arrays, sample_arrays, solve_reference, solver_arrays, text
+
+__all__ = ["Task", "make_tasks", "run_task", "GenerateReport", "generate"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A unit of work: the samples ``indices`` of ``family``; ``number`` is the sample's position in
+    its family (random, kondo) or the loop number (bethe)."""
+
+    family: str
+    indices: range
+    number: int
+
+
+def make_tasks(cfg: DatasetConfig, pending: np.ndarray) -> list[Task]:
+    """The tasks that produce the ``pending`` samples, most expensive first: DMFT loops, then single
+    samples by increasing beta (the reference ED keeps more states at higher temperature), so that
+    the last tasks handed out are short and the ranks finish together."""
+    todo = np.zeros(cfg.n_samples, dtype=bool)
+    todo[np.asarray(pending, dtype=int)] = True
+    loops, singles = [], []
+    for (name, fam), span in zip(cfg.families, cfg.family_ranges().values()):
+        if name == "bethe":
+            for loop in range(fam.n_loops):
+                indices = range(span.start + loop * fam.n_iterations, span.start + (loop + 1) * fam.n_iterations)
+                if todo[indices.start:indices.stop].any():
+                    loops.append((loop_parameters(fam, loop)[1], loop, Task(name, indices, loop)))
+        else:
+            for i in np.flatnonzero(todo[span.start:span.stop]) + span.start:
+                local = int(i) - span.start
+                singles.append((sample_beta(fam, cfg.seed, int(i), local), int(i), Task(name, range(i, i + 1), local)))
+    return [task for _, _, task in sorted(loops, key=lambda item: item[:2])] + [
+        task for _, _, task in sorted(singles, key=lambda item: item[:2])]
+
+
+def _solve_sample(sample, cfg: DatasetConfig, ref, ref_time: float, caught, start: float) -> Record:
+    arrays = sample_arrays(sample, cfg)
+    arrays.update(reference_arrays(sample, cfg, ref, ref_time, caught))
+    arrays.update(solver_arrays(sample, cfg))
+    arrays["samples/time"] = np.float64(time.perf_counter() - start)
+    return Record(sample.index, DONE, arrays)
+
+
+def _failed(index: int, message: str, start: float) -> Record:
+    return Record(index, FAILED, {"samples/error": text(message), "samples/time": np.float64(time.perf_counter() - start)})
+
+
+def _bethe_task(task: Task, fam, cfg: DatasetConfig, pending: set) -> list[Record]:
+    """The pending iterations of one DMFT loop; if the loop breaks, the iterations after it are FAILED."""
+    wanted = [i for i in task.indices if i in pending]
+    records, reached, reason = [], task.indices.start - 1, ""
+    loop = bethe_loop(fam, cfg, task.number, task.indices.start)
+    start = time.perf_counter()
+    while reached < wanted[-1]:
+        try:
+            sample, ref, ref_time, caught = next(loop)
+        except StopIteration:
+            break
+        except Exception as exc:  # the bath fit of the next iteration failed
+            reason = f"the DMFT loop stopped here: {type(exc).__name__}: {exc}"
+            break
+        reached = sample.index
+        if sample.index in pending:
+            records.append(_solve_sample(sample, cfg, ref, ref_time, caught, start))
+        if isinstance(ref, BaseException):
+            reason = f"the DMFT loop stopped at sample {sample.index}: its reference failed ({type(ref).__name__}: {ref})"
+            break
+        start = time.perf_counter()
+    return records + [_failed(i, reason, start) for i in wanted if i > reached]
+
+
+def run_task(task: Task, cfg: DatasetConfig, pending: set) -> list[Record]:
+    """Compute the pending samples of ``task``; a sample that cannot be built is a FAILED record."""
+    fam = dict(cfg.families)[task.family]
+    if task.family == "bethe":
+        return _bethe_task(task, fam, cfg, pending)
+    start = time.perf_counter()
+    make = random_sample if task.family == "random" else kondo_sample
+    index = task.indices.start
+    try:
+        sample = make(fam, cfg.reference.n_bath, cfg.output.n_iw_solve, cfg.seed, index, task.number)
+    except Exception as exc:  # an unbuildable sample is recorded, the run goes on
+        return [_failed(index, f"{type(exc).__name__}: {exc}", start)]
+    ref_start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ref = solve_reference(sample, cfg)
+        except Exception as exc:  # recorded as reference/ok = 0
+            ref = exc
+    return [_solve_sample(sample, cfg, ref, time.perf_counter() - ref_start, caught, start)]
+
+
+@dataclass
+class GenerateReport:
+    """What a run did: samples in the file, pending at the start, written now; per rank the samples
+    computed, the wall time spent computing them (busy) and the CPU time of the process (all its
+    threads; below the elapsed time when the rank shared its core with other processes)."""
+
+    n_samples: int
+    n_pending: int
+    n_written: int = 0
+    elapsed: float = 0.0
+    samples_per_rank: list = field(default_factory=list)
+    busy_per_rank: list = field(default_factory=list)
+    cpu_per_rank: list = field(default_factory=list)
+
+
+class _Worker:
+    """The task loop of one rank; rank 0 also writes every result (its own and the others')."""
+
+    def __init__(self, comm: Comm, cfg: DatasetConfig, tasks: list[Task], pending: set, writer, bar: Progress):
+        self.comm, self.cfg, self.tasks, self.pending = comm, cfg, tasks, pending
+        self.writer, self.bar = writer, bar
+        self.samples = 0
+        self.busy = 0.0
+        self.written = 0
+        self.info: dict = {}
+
+    def _write(self, records: list[Record]) -> None:
+        self.written += self.writer.write(records)
+        self.bar.update(len(records))
+
+    def run(self) -> None:
+        cpu = time.process_time()
+        dispatcher = Dispatcher(self.comm, len(self.tasks), self._write)
+        while (k := dispatcher.next_task()) is not None:
+            begin = time.perf_counter()
+            records = run_task(self.tasks[k], self.cfg, self.pending)
+            self.busy += time.perf_counter() - begin
+            self.samples += len(records)
+            dispatcher.post(records)
+        self.info = dispatcher.finish((self.samples, self.busy, time.process_time() - cpu))
+
+
+def generate(config: str | os.PathLike | DatasetConfig, out: str | os.PathLike, *, comm: Comm | None = None,
+             progress: bool = True, fsync: bool = True) -> GenerateReport:
+    """Generate (or complete) the dataset of ``config`` in the file ``out``; collective under MPI.
+
+    The file is created at full size when it does not exist; otherwise it must have been made from
+    the same configuration, and only its pending samples are computed.  Returns the report on
+    every rank (the per-rank lists are filled on rank 0).
+    """
+    comm = comm or world()
+    out = os.fspath(out)
+    cfg = comm.run_on_master(lambda: config if isinstance(config, DatasetConfig) else load_config(config))
+    holder = {}
+
+    def prepare() -> np.ndarray:
+        if not os.path.exists(out):
+            create_file(out, cfg)
+        holder["writer"] = DatasetWriter(out, cfg, fsync=fsync)
+        return holder["writer"].pending()
+
+    pending = comm.run_on_master(prepare)
+    start = time.perf_counter()
+    report = GenerateReport(cfg.n_samples, int(pending.size))
+    tasks = make_tasks(cfg, pending)
+    writer = holder.get("writer")
+    try:
+        bar = Progress(int(pending.size), "generate", enabled=progress and comm.is_master, unit="samples")
+        worker = _Worker(comm, cfg, tasks, set(pending.tolist()), writer, bar)
+        try:
+            worker.run()
+        except BaseException as exc:
+            if comm.size > 1:  # the other ranks would wait forever for this one: stop them all
+                print(f"triqs-mlsolver generate: rank {comm.rank}: {type(exc).__name__}: {exc}", file=sys.stderr,
+                      flush=True)
+                comm.abort(1)
+            raise
+        bar.close()
+    finally:
+        if writer is not None:
+            writer.close()
+    if comm.is_master:
+        report.n_written = worker.written
+        report.samples_per_rank = [worker.info[r][0] for r in range(comm.size)]
+        report.busy_per_rank = [worker.info[r][1] for r in range(comm.size)]
+        report.cpu_per_rank = [worker.info[r][2] for r in range(comm.size)]
+    report.elapsed = time.perf_counter() - start
+    return report
