@@ -67,6 +67,7 @@ edcore::Options parse_options(const nb::dict &d) {
     else if (k == "boltzmann_cutoff") o.boltzmann_cutoff = nb::cast<double>(value);
     else if (k == "degeneracy_tol") o.degeneracy_tol = nb::cast<double>(value);
     else if (k == "dense_max_dim") o.dense_max_dim = nb::cast<std::size_t>(value);
+    else if (k == "dense_window_max_dim") o.dense_window_max_dim = nb::cast<std::size_t>(value);
     else if (k == "lanczos_tol") o.lanczos_tol = nb::cast<double>(value);
     else if (k == "lanczos_krylov_dim") o.lanczos_krylov_dim = nb::cast<int>(value);
     else if (k == "lanczos_max_matvecs") o.lanczos_max_matvecs = nb::cast<long>(value);
@@ -148,7 +149,7 @@ nb::dict solve(int n_orbitals, cplx constant, CArray2 one_body, CArray1 coefs, I
   out["n_states_kept"] = r.n_states_kept;
   nb::list sectors;
   for (const auto &s : r.sectors)
-    sectors.append(nb::make_tuple(nb::cast(s.counts), s.dim, s.method, s.bound, s.e_min, s.n_kept));
+    sectors.append(nb::make_tuple(nb::cast(s.counts), s.dim, s.method, s.bound, s.e_min, s.n_kept, s.seconds));
   out["sectors"] = sectors;
   nb::dict timings;
   for (const auto &[k, v] : r.timings) timings[k.c_str()] = v;
@@ -162,9 +163,11 @@ nb::dict solve(int n_orbitals, cplx constant, CArray2 one_body, CArray1 coefs, I
   return out;
 }
 
-void set_lapack(std::uintptr_t dsyevd, std::uintptr_t zheevd, std::uintptr_t dgemm, std::uintptr_t zgemm) {
+void set_lapack(std::uintptr_t dsyevd, std::uintptr_t zheevd, std::uintptr_t dgemm, std::uintptr_t zgemm, std::uintptr_t dsyevr,
+                std::uintptr_t zheevr) {
   edcore::set_lapack(reinterpret_cast<edcore::dsyevd_t>(dsyevd), reinterpret_cast<edcore::zheevd_t>(zheevd),
-                     reinterpret_cast<edcore::dgemm_t>(dgemm), reinterpret_cast<edcore::zgemm_t>(zgemm));
+                     reinterpret_cast<edcore::dgemm_t>(dgemm), reinterpret_cast<edcore::zgemm_t>(zgemm),
+                     reinterpret_cast<edcore::dsyevr_t>(dsyevr), reinterpret_cast<edcore::zheevr_t>(zheevr));
 }
 
 }  // namespace
@@ -178,6 +181,7 @@ NB_MODULE(_ed, m) {
         nb::arg("observed"), nb::arg("symmetry"), nb::arg("options"),
         "Exact diagonalization: kept states, Green's-function poles, thermodynamics (GIL released).");
   m.def("set_lapack", &set_lapack, nb::arg("dsyevd"), nb::arg("zheevd"), nb::arg("dgemm"), nb::arg("zgemm"),
+        nb::arg("dsyevr") = 0, nb::arg("zheevr") = 0,
         "Register LAPACK/BLAS function addresses (0: built-in fallback).");
   m.def("lapack_registered", &edcore::lapack_registered, "True when LAPACK eigensolvers are registered.");
   m.def("set_use_builtin", &edcore::set_use_builtin, nb::arg("builtin"),

@@ -1,6 +1,7 @@
 #include "lanczos.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -16,19 +17,26 @@ namespace edcore {
 
 using detail::complement_below;
 using detail::krylov_schur_run;
-using detail::project_out_locked;
+using detail::LockedStates;
 using detail::random_vector;
 
+namespace {
+constexpr double kCachedBasisBytes = 4.0 * 1024 * 1024;  // a Krylov-Schur basis up to this size stays in cache
+}  // namespace
+
 template <typename T>
-LowestEstimate lanczos_lowest(const SectorOperator<T> &h, double stop_below, const EigenOptions &opt) {
+LowestEstimate lanczos_probe(const SectorOperator<T> &h, double e_ref, double window, const EigenOptions &opt, int min_steps) {
   const std::size_t n = h.dim();
   const double scale = std::max(h.norm_bound(), 1e-300);
   if (n == 1) {
     T x = 1, y;
     h.apply(&x, &y);
     const double e = real_part(y);
-    return {e, 0.0, e < stop_below, 1};
+    const bool below = e < e_ref + window;
+    return {e, 0.0, below, 1, below ? 1.0 : 0.0, 0.0};
   }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   std::mt19937_64 rng(opt.seed ^ 0x9e3779b97f4a7c15ULL);
   std::vector<T> v(n), vp(n, T(0)), w(n);
   random_vector(rng, n, v.data());
@@ -36,6 +44,7 @@ LowestEstimate lanczos_lowest(const SectorOperator<T> &h, double stop_below, con
   std::vector<double> alpha, beta;
   double beta_prev = 0.0;
   long mv = 0;
+  int next_check = 4;
   for (long j = 0;; ++j) {
     h.apply(v.data(), w.data());
     ++mv;
@@ -47,16 +56,33 @@ LowestEstimate lanczos_lowest(const SectorOperator<T> &h, double stop_below, con
     beta.push_back(b);
     const int k = static_cast<int>(alpha.size());
     const bool exhausted = b <= 1e-14 * scale || k >= static_cast<int>(n);
-    if (k % 4 == 0 || exhausted || mv >= opt.max_matvecs) {
+    if (k >= next_check || exhausted || mv >= opt.max_matvecs) {
+      next_check = k + std::max(4, k / 8);
       std::vector<double> d(alpha), e(beta), z;
-      tridiagonal_eigen(k, d.data(), e.data(), {k - 1}, z);
-      const double theta = d[0], r = exhausted ? 0.0 : b * std::abs(z[0]);
-      if (theta < stop_below) return {theta, r, true, mv};
-      if (r <= opt.tol * scale || exhausted) return {theta, r, false, mv};
-      if (r <= opt.screen_tol * scale && theta - r >= stop_below) return {theta, r, false, mv};
-      if (mv >= opt.max_matvecs)
-        throw numerical_error("Lanczos (lowest eigenvalue) did not converge in " + std::to_string(mv) +
-                              " iterations (residual " + std::to_string(r) + "); raise lanczos_max_matvecs");
+      tridiagonal_eigen(k, d.data(), e.data(), {0, k - 1}, z);  // z: row 0, then row k-1
+      const double theta = d[0], r = exhausted ? 0.0 : b * std::abs(z[k]);
+      if (theta < e_ref + window) {
+        if (k >= min_steps || exhausted || mv >= opt.max_matvecs) {
+          const double thr = std::min(e_ref, theta) + window;
+          double weight = 0.0;
+          int ritz_below = 0;
+          for (int p = 0; p < k && d[p] < thr; ++p) {
+            weight += z[p] * z[p];
+            ++ritz_below;
+          }
+          // The quadrature needs enough nodes to resolve the window (else only the Ritz values count).
+          const double quadrature = k >= std::min(20, static_cast<int>(n)) ? weight * static_cast<double>(n) : 0.0;
+          const double count = std::max(static_cast<double>(ritz_below), quadrature);
+          return {theta, r, true, mv, count, seconds() / static_cast<double>(mv)};
+        }
+      } else {
+        if (r <= opt.tol * scale || exhausted) return {theta, r, false, mv, 0.0, seconds() / static_cast<double>(mv)};
+        if (r <= opt.screen_tol * scale && theta - r >= e_ref + window)
+          return {theta, r, false, mv, 0.0, seconds() / static_cast<double>(mv)};
+        if (mv >= opt.max_matvecs)
+          throw numerical_error("Lanczos (lowest eigenvalue) did not converge in " + std::to_string(mv) +
+                                " iterations (residual " + std::to_string(r) + "); raise lanczos_max_matvecs");
+      }
     }
     std::swap(vp, v);
     for (std::size_t i = 0; i < n; ++i) v[i] = w[i] / b;
@@ -73,20 +99,20 @@ namespace {
 /// copies that loss of orthogonality produces) gives the eigenpairs with exactly computed
 /// residuals.  Returns false when the run should be redone with full reorthogonalization.
 template <typename T>
-bool two_pass_run(const SectorOperator<T> &h, const std::vector<Eigenpair<T>> &locked, double e_ref, double window,
+bool two_pass_run(const SectorOperator<T> &h, const LockedStates<T> &locked, double e_ref, double window,
                   double &e_min, const EigenOptions &opt, std::mt19937_64 &rng, long &matvecs, std::vector<Eigenpair<T>> &found) {
   const std::size_t n = h.dim();
   const double scale = std::max(h.norm_bound(), 1e-300);
   std::vector<T> v0(n), v(n), vp(n, T(0)), w(n);
   random_vector(rng, n, v0.data());
-  project_out_locked(n, locked, v0.data());
+  locked.project(v0.data());
   const double nv = std::sqrt(norm2<T>(n, v0.data()));
   if (nv < 1e-8) return false;
   scal<T>(n, 1.0 / nv, v0.data());
   auto step = [&](T *vj, T *vprev, double beta_prev, T *out) {  // out = H vj - projections - beta_prev vprev
     h.apply(vj, out);
     ++matvecs;
-    for (const auto &e : locked) axpy<T>(n, -dot<T>(n, e.vector.data(), out), e.vector.data(), out);
+    locked.project(out);
     if (vprev) axpy<T>(n, T(-beta_prev), vprev, out);
   };
   std::vector<double> alpha, beta;
@@ -95,6 +121,7 @@ bool two_pass_run(const SectorOperator<T> &h, const std::vector<Eigenpair<T>> &l
   std::vector<int> wanted;
   double thr = 0.0, tol_abs = 0.0;
   bool exhausted = false;
+  int next_check = 4;
   for (long j = 0;; ++j) {
     step(v.data(), j ? vp.data() : nullptr, j ? beta.back() : 0.0, w.data());
     const double a = real_part(dot<T>(n, v.data(), w.data()));
@@ -104,7 +131,8 @@ bool two_pass_run(const SectorOperator<T> &h, const std::vector<Eigenpair<T>> &l
     beta.push_back(b);
     const int k = static_cast<int>(alpha.size());
     exhausted = b <= 1e-13 * scale || static_cast<std::size_t>(k) + locked.size() >= n;
-    if (k % 4 == 0 || exhausted) {
+    if (k >= next_check || exhausted) {
+      next_check = k + std::max(4, k / 16);
       std::vector<double> d(alpha), e(beta), z;
       tridiagonal_eigen(k, d.data(), e.data(), {k - 1}, z);
       e_min = std::min(e_min, d[0]);
@@ -151,7 +179,7 @@ bool two_pass_run(const SectorOperator<T> &h, const std::vector<Eigenpair<T>> &l
     const double before = std::sqrt(norm2<T>(n, y));
     for (int pass = 0; pass < 2; ++pass) {
       for (int i = 0; i < r; ++i) axpy<T>(n, -dot<T>(n, Q.data() + static_cast<std::size_t>(i) * n, y), Q.data() + static_cast<std::size_t>(i) * n, y);
-      project_out_locked(n, locked, y);
+      locked.project(y);
     }
     const double after = std::sqrt(norm2<T>(n, y));
     if (after < 1e-6 * before) continue;
@@ -194,49 +222,64 @@ bool two_pass_run(const SectorOperator<T> &h, const std::vector<Eigenpair<T>> &l
 }  // namespace
 
 template <typename T>
-std::vector<Eigenpair<T>> lanczos_low_states(const SectorOperator<T> &h, double e_ref, double window, const EigenOptions &opt,
-                                             long &matvecs, std::vector<std::string> &warnings) {
+std::vector<Eigenpair<T>> lanczos_low_states(const SectorOperator<T> &h, double e_ref, double window, double expected,
+                                             const EigenOptions &opt, long &matvecs, std::vector<std::string> &warnings) {
   const std::size_t n = h.dim();
-  const int m = static_cast<int>(std::min<std::size_t>(std::max(opt.krylov_dim, 8), n));
-  std::vector<Eigenpair<T>> locked;
+  const int m0 = static_cast<int>(std::min<std::size_t>(std::max(opt.krylov_dim, 8), n));
+  // Largest Krylov-Schur basis the memory limit allows; a basis of about twice the wanted
+  // states (plus a margin) converges them in a few thick restarts.
+  const double per_vector = static_cast<double>(n) * sizeof(T);
+  const int m_cap = static_cast<int>(std::max<double>(m0, std::min<double>(double(n), opt.max_basis_bytes / per_vector - 1.0)));
+  auto basis_for = [&](double count) { return std::min(m_cap, std::max(m0, static_cast<int>(2.0 * count) + 24)); };
+  // Few expected states: two-pass runs (O(n) work per step, a few states per run); many:
+  // Krylov-Schur (O(n m) per step, all states in a few restarts).  Once the basis outgrows the
+  // cache its Gram-Schmidt runs at memory speed, and two-pass runs stay cheaper up to more states.
+  const std::size_t few = static_cast<double>(basis_for(expected)) * per_vector > kCachedBasisBytes ? 16 : 4;
+  bool many = n <= static_cast<std::size_t>(4 * m0) || expected > double(few);
+  LockedStates<T> locked(n);
   std::mt19937_64 rng(opt.seed ^ 0x2545f4914f6cdd1dULL);
   matvecs = 0;
   double e_min = std::numeric_limits<double>::infinity();
 
   for (;;) {
     if (locked.size() >= n) break;
-    // First choice for large sectors: two-pass Lanczos (no stored basis, no reorthogonalization).
-    if (n > static_cast<std::size_t>(4 * m)) {
+    if (!many) {  // two-pass Lanczos: no stored basis, no reorthogonalization
       std::vector<Eigenpair<T>> found;
       if (two_pass_run(h, locked, e_ref, window, e_min, opt, rng, matvecs, found)) {
         if (found.empty()) break;
-        for (auto &e : found) locked.push_back(std::move(e));
+        for (auto &e : found) locked.add(e.energy, e.vector.data());
         if (locked.size() > opt.max_states)
           throw resource_limit_error("more than n_states_max = " + std::to_string(opt.max_states) +
                                      " states inside the Boltzmann window in one sector (dimension " + std::to_string(n) +
                                      "); raise n_states_max or boltzmann_cutoff");
+        if (locked.size() > few) {  // more states than expected: one Krylov-Schur run for the rest
+          many = true;
+          expected = std::max(expected, 2.0 * double(locked.size()));
+        }
         continue;  // the next run, orthogonal to the locked states, looks for more
       }
     }
-    // Krylov-Schur with full reorthogonalization (small sectors, or when the two-pass run fails).
-    const std::size_t found_in_run = krylov_schur_run(h, locked, e_ref, window, e_min, opt, rng, matvecs, warnings);
+    // Krylov-Schur with full reorthogonalization, basis sized for the states still expected.
+    const int m = many ? basis_for(std::max(0.0, expected - double(locked.size()))) : m0;
+    const std::size_t found_in_run = krylov_schur_run(h, locked, e_ref, window, e_min, m, opt, rng, matvecs, warnings);
     if (found_in_run == 0) break;  // this run found nothing new below the threshold
     // Another copy of a degenerate level (or a state the run missed) below the threshold?
     const double thr = std::min(e_ref, e_min) + window;
     if (!complement_below(h, locked, thr, opt, rng, matvecs)) break;
+    many = true;
   }
-  std::sort(locked.begin(), locked.end(), [](const Eigenpair<T> &a, const Eigenpair<T> &b) { return a.energy < b.energy; });
+  auto out = locked.sorted();
   // The threshold may have dropped during the search: keep only the states below the final one.
-  const double thr = std::min(e_ref, locked.empty() ? e_min : std::min(e_min, locked.front().energy)) + window;
-  locked.erase(std::remove_if(locked.begin(), locked.end(), [&](const Eigenpair<T> &e) { return e.energy >= thr; }), locked.end());
-  return locked;
+  const double thr = std::min(e_ref, out.empty() ? e_min : std::min(e_min, out.front().energy)) + window;
+  out.erase(std::remove_if(out.begin(), out.end(), [&](const Eigenpair<T> &e) { return e.energy >= thr; }), out.end());
+  return out;
 }
 
-template LowestEstimate lanczos_lowest<double>(const SectorOperator<double> &, double, const EigenOptions &);
-template LowestEstimate lanczos_lowest<cplx>(const SectorOperator<cplx> &, double, const EigenOptions &);
-template std::vector<Eigenpair<double>> lanczos_low_states<double>(const SectorOperator<double> &, double, double,
+template LowestEstimate lanczos_probe<double>(const SectorOperator<double> &, double, double, const EigenOptions &, int);
+template LowestEstimate lanczos_probe<cplx>(const SectorOperator<cplx> &, double, double, const EigenOptions &, int);
+template std::vector<Eigenpair<double>> lanczos_low_states<double>(const SectorOperator<double> &, double, double, double,
                                                                    const EigenOptions &, long &, std::vector<std::string> &);
-template std::vector<Eigenpair<cplx>> lanczos_low_states<cplx>(const SectorOperator<cplx> &, double, double, const EigenOptions &,
-                                                               long &, std::vector<std::string> &);
+template std::vector<Eigenpair<cplx>> lanczos_low_states<cplx>(const SectorOperator<cplx> &, double, double, double,
+                                                               const EigenOptions &, long &, std::vector<std::string> &);
 
 }  // namespace edcore

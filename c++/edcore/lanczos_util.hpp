@@ -1,6 +1,7 @@
 #pragma once
 /// @file lanczos_util.hpp
 /// @brief Vector helpers shared by the Lanczos eigensolvers (internal).
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -23,10 +24,10 @@ template <typename T> inline void random_vector(std::mt19937_64 &rng, std::size_
 }
 
 /// w -= V (V^+ w) for the k columns of V (leading dimension n); returns the coefficients.
-/// Classical Gram-Schmidt, repeated when a pass removed more than 1 - 1/sqrt(2) of the norm
-/// (Daniel-Gragg-Kaufman-Stewart criterion), which keeps V orthonormal to working precision.
-/// The caller removes the known large components first (the Lanczos recurrence), so one
-/// pass is the rule.
+/// Classical Gram-Schmidt (two BLAS-2 products), repeated when a pass removed more than
+/// half of the squared norm (Daniel-Gragg-Kaufman-Stewart criterion), which keeps V
+/// orthonormal to working precision.  The caller removes the known large components first
+/// (the Lanczos recurrence), so one pass is the rule.
 template <typename T> inline void project_out(std::size_t n, int k, const T *V, T *w, std::vector<T> &coef, std::vector<T> &tmp) {
   coef.assign(k, T(0));
   if (k == 0) return;
@@ -44,10 +45,46 @@ template <typename T> inline void project_out(std::size_t n, int k, const T *V, 
   }
 }
 
-template <typename T> inline void project_out_locked(std::size_t n, const std::vector<Eigenpair<T>> &locked, T *w) {
-  for (int pass = 0; pass < 2; ++pass)
-    for (const auto &e : locked) axpy<T>(n, -dot<T>(n, e.vector.data(), w), e.vector.data(), w);
-}
+/// The eigenpairs of a sector found so far, vectors stored side by side (n x size,
+/// column-major) so that projecting them out of a vector is two BLAS-2 products.
+template <typename T> class LockedStates {
+ public:
+  explicit LockedStates(std::size_t n) : n_(n) {}
+  std::size_t size() const { return energies_.size(); }
+  bool empty() const { return energies_.empty(); }
+  const T *vector(std::size_t i) const { return vectors_.data() + i * n_; }
+  double energy(std::size_t i) const { return energies_[i]; }
+  /// Append a copy of the unit vector `v` with eigenvalue `e`.
+  void add(double e, const T *v) {
+    energies_.push_back(e);
+    vectors_.insert(vectors_.end(), v, v + n_);
+  }
+  /// \f$ w \leftarrow (1 - L L^\dagger) w \f$: for a few states two passes of modified
+  /// Gram-Schmidt (no norms needed), for more the BLAS-2 form of project_out.
+  void project(T *w) const {
+    if (size() <= 8) {
+      for (int pass = 0; pass < 2; ++pass)
+        for (std::size_t i = 0; i < size(); ++i) axpy<T>(n_, -dot<T>(n_, vector(i), w), vector(i), w);
+    } else {
+      project_out(n_, static_cast<int>(size()), vectors_.data(), w, coef_, tmp_);
+    }
+  }
+  /// The eigenpairs, ascending in energy.
+  std::vector<Eigenpair<T>> sorted() const {
+    std::vector<std::size_t> order(size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return energies_[a] < energies_[b]; });
+    std::vector<Eigenpair<T>> out;
+    out.reserve(size());
+    for (std::size_t i : order) out.push_back({energies_[i], std::vector<T>(vector(i), vector(i) + n_)});
+    return out;
+  }
 
+ private:
+  std::size_t n_;
+  std::vector<double> energies_;
+  std::vector<T> vectors_;
+  mutable std::vector<T> coef_, tmp_;
+};
 
 }  // namespace edcore::detail

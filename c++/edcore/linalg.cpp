@@ -14,14 +14,18 @@ dsyevd_t g_dsyevd = nullptr;
 zheevd_t g_zheevd = nullptr;
 dgemm_t g_dgemm = nullptr;
 zgemm_t g_zgemm = nullptr;
+dsyevr_t g_dsyevr = nullptr;
+zheevr_t g_zheevr = nullptr;
 bool g_builtin = false;
 }  // namespace
 
-void set_lapack(dsyevd_t dsyevd, zheevd_t zheevd, dgemm_t dgemm, zgemm_t zgemm) {
+void set_lapack(dsyevd_t dsyevd, zheevd_t zheevd, dgemm_t dgemm, zgemm_t zgemm, dsyevr_t dsyevr, zheevr_t zheevr) {
   g_dsyevd = dsyevd;
   g_zheevd = zheevd;
   g_dgemm = dgemm;
   g_zgemm = zgemm;
+  g_dsyevr = dsyevr;
+  g_zheevr = zheevr;
 }
 
 bool lapack_registered() { return g_dsyevd != nullptr && g_zheevd != nullptr; }
@@ -135,6 +139,65 @@ template <> void heev<cplx>(int n, cplx *a, double *w) {
 }
 
 // ---------------------------------------------------------------------------------------
+namespace {
+/// All eigenpairs (heev), then the columns with eigenvalues in (vl, vu].
+template <typename T> void select_window(int n, T *a, double vl, double vu, std::vector<double> &w, std::vector<T> &z) {
+  std::vector<double> all(n);
+  heev<T>(n, a, all.data());
+  w.clear();
+  z.clear();
+  for (int j = 0; j < n; ++j)
+    if (all[j] > vl && all[j] <= vu) {
+      w.push_back(all[j]);
+      z.insert(z.end(), a + static_cast<std::size_t>(j) * n, a + static_cast<std::size_t>(j + 1) * n);
+    }
+}
+}  // namespace
+
+template <> void heev_window<double>(int n, double *a, double vl, double vu, std::vector<double> &w, std::vector<double> &z) {
+  if (n <= 1 || g_dsyevr == nullptr || g_builtin) return select_window<double>(n, a, vl, vu, w, z);
+  char jobz = 'V', range = 'V', uplo = 'L';
+  int il = 0, iu = 0, m = 0, lwork = -1, liwork = -1, info = 0, iwq = 0;
+  double abstol = 0.0, wq = 0.0;
+  std::vector<double> ww(n);
+  std::vector<int> isuppz(2 * static_cast<std::size_t>(n));
+  double zq = 0.0;
+  g_dsyevr(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ww.data(), &zq, &n, isuppz.data(), &wq, &lwork,
+           &iwq, &liwork, &info);
+  lwork = static_cast<int>(wq) + 1;
+  liwork = iwq + 1;
+  std::vector<double> work(lwork), zz(static_cast<std::size_t>(n) * n);
+  std::vector<int> iwork(liwork);
+  g_dsyevr(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ww.data(), zz.data(), &n, isuppz.data(),
+           work.data(), &lwork, iwork.data(), &liwork, &info);
+  if (info != 0) throw numerical_error("LAPACK dsyevr failed (info = " + std::to_string(info) + ")");
+  w.assign(ww.begin(), ww.begin() + m);
+  z.assign(zz.begin(), zz.begin() + static_cast<std::size_t>(m) * n);
+}
+
+template <> void heev_window<cplx>(int n, cplx *a, double vl, double vu, std::vector<double> &w, std::vector<cplx> &z) {
+  if (n <= 1 || g_zheevr == nullptr || g_builtin) return select_window<cplx>(n, a, vl, vu, w, z);
+  char jobz = 'V', range = 'V', uplo = 'L';
+  int il = 0, iu = 0, m = 0, lwork = -1, lrwork = -1, liwork = -1, info = 0, iwq = 0;
+  double abstol = 0.0, rwq = 0.0;
+  cplx wq = 0.0, zq = 0.0;
+  std::vector<double> ww(n);
+  std::vector<int> isuppz(2 * static_cast<std::size_t>(n));
+  g_zheevr(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ww.data(), &zq, &n, isuppz.data(), &wq, &lwork,
+           &rwq, &lrwork, &iwq, &liwork, &info);
+  lwork = static_cast<int>(wq.real()) + 1;
+  lrwork = static_cast<int>(rwq) + 1;
+  liwork = iwq + 1;
+  std::vector<cplx> work(lwork), zz(static_cast<std::size_t>(n) * n);
+  std::vector<double> rwork(lrwork);
+  std::vector<int> iwork(liwork);
+  g_zheevr(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, ww.data(), zz.data(), &n, isuppz.data(),
+           work.data(), &lwork, rwork.data(), &lrwork, iwork.data(), &liwork, &info);
+  if (info != 0) throw numerical_error("LAPACK zheevr failed (info = " + std::to_string(info) + ")");
+  w.assign(ww.begin(), ww.begin() + m);
+  z.assign(zz.begin(), zz.begin() + static_cast<std::size_t>(m) * n);
+}
+
 namespace {
 template <typename T>
 void naive_ah_b(int m, int n, int k, const T *a, int lda, const T *b, int ldb, T *c, int ldc) {

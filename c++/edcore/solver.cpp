@@ -142,12 +142,14 @@ template <typename T> Result run(const Problem &p, const Options &o, const Norma
   so.boltzmann_cutoff = o.boltzmann_cutoff;
   so.degeneracy_tol = o.degeneracy_tol;
   so.dense_max_dim = o.dense_max_dim;
+  so.dense_window_max_dim = o.dense_window_max_dim;
   so.max_memory_bytes = o.max_memory_bytes;
   so.eigen.tol = o.lanczos_tol;
   so.eigen.krylov_dim = o.lanczos_krylov_dim;
   so.eigen.max_matvecs = o.lanczos_max_matvecs;
   so.eigen.seed = o.seed;
   so.eigen.max_states = o.n_states_max;
+  so.eigen.max_basis_bytes = 0.25 * o.max_memory_bytes;
   Spectrum<T> spec(cache, so, sym.sector_image);
   double t1 = now();
   res.timings.emplace_back("setup", t1 - t);
@@ -184,7 +186,7 @@ template <typename T> Result run(const Problem &p, const Options &o, const Norma
   res.energy = thermal_energy(spec);
   res.free_energy = std::isinf(o.beta) ? spec.e0() : spec.e0() - std::log(spec.partition_function()) / o.beta;
   res.n_states_kept = spec.states().size();
-  for (const auto &r : spec.reports()) res.sectors.push_back({r.counts, r.dim, r.method, r.bound, r.e_min, r.n_kept});
+  for (const auto &r : spec.reports()) res.sectors.push_back({r.counts, r.dim, r.method, r.bound, r.e_min, r.n_kept, r.seconds});
   res.warnings = spec.warnings();
   res.matvecs = mv;
   double t4 = now();
@@ -251,7 +253,7 @@ double estimate_memory(const Problem &p, const Options &o, std::size_t *largest_
   // (bounded by a quarter of the sector per quartic term), the kept states.
   const double vectors = dmax * s * (1.5 * m + 8.0) + dmax * 8.0 + 0.25 * dmax * n_cross * (s + 8.0);
   const double dense = 3.0 * double(o.dense_max_dim) * double(o.dense_max_dim) * s;
-  return vectors + dense + 1e6;
+  return vectors + dense + 1e6;  // (a dense window is used only where it fits in a quarter of max_memory_gb)
 }
 
 Result solve(const Problem &p, const Options &o) {

@@ -40,6 +40,7 @@ struct Options {
   double boltzmann_cutoff = 1e-10;
   double degeneracy_tol = 1e-9;
   std::size_t dense_max_dim = 512;
+  std::size_t dense_window_max_dim = 5000;
   double lanczos_tol = 1e-12;
   int lanczos_krylov_dim = 50;
   long lanczos_max_matvecs = 20000;
@@ -64,6 +65,7 @@ struct SectorSummary {
   std::string method;
   double bound, e_min;
   int n_kept;
+  double seconds;
 };
 
 /// Everything the solver returns.

@@ -7,9 +7,17 @@
 /// window \f$ W = \ln(1/\epsilon)/\beta \f$ (\f$\epsilon\f$ = Boltzmann cutoff; at T = 0 the
 /// degeneracy tolerance), the search stops at the first sector whose bound exceeds
 /// \f$ E_0 + W \f$: no state there can carry a relative weight \f$ e^{-\beta(E-E_0)} \ge \epsilon \f$.
-/// Small sectors (dimension <= dense_max_dim) are diagonalized completely; large ones are
-/// first screened with a cheap Lanczos estimate of their lowest energy and, if a state lies
-/// inside the window, every state below \f$ E_0 + W \f$ is computed (lanczos_low_states).
+/// Small sectors (dimension <= dense_max_dim) are diagonalized completely.  Every larger
+/// sector is first screened with a cheap Lanczos estimate of its lowest energy, which also
+/// estimates how many states lie in the window (lanczos_probe).  If a state lies inside, the
+/// cheaper of two exact routes computes every state below \f$ E_0 + W \f$:
+///  - "dense_window": the dense matrix and only its eigenpairs below the threshold (LAPACK
+///    dsyevr/zheevr, about \f$ \frac{4}{3} n^3 \f$ operations), for dimensions up to
+///    dense_window_max_dim when many states are wanted;
+///  - "lanczos": Lanczos / Krylov-Schur (lanczos_low_states), whose cost grows with the
+///    number of wanted states k as about \f$ k\, t_{Hv} + n k^{5/2} \f$.
+/// The choice uses the estimated count and the measured cost of a product \f$ Hv \f$
+/// (choose_route); it changes the cost only, never the result.
 /// The kept states carry the normalized weights
 /// \f$ w_n = e^{-\beta(E_n - E_0)}/Z \f$, \f$ Z = \sum_n e^{-\beta(E_n - E_0)} \f$
 /// (at T = 0: equal weights on the degenerate ground states).
@@ -34,6 +42,7 @@ struct SpectrumOptions {
   double boltzmann_cutoff = 1e-10;   ///< smallest relative Boltzmann weight kept
   double degeneracy_tol = 1e-9;      ///< T = 0: states within this energy of E0 are ground states
   std::size_t dense_max_dim = 512;   ///< sectors up to this dimension are diagonalized densely
+  std::size_t dense_window_max_dim = 5000;  ///< largest sector for the "dense_window" route (0: never)
   double max_memory_bytes = 4e9;     ///< limit on the memory of kept Lanczos states
   EigenOptions eigen;
 };
@@ -62,11 +71,26 @@ struct SectorReport {
   std::size_t id;
   std::vector<int> counts;
   std::size_t dim;
-  std::string method;     ///< "dense", "lanczos", "screened" (Lanczos estimate above the window) or "mirror"
+  std::string method;     ///< "dense", "dense_window", "lanczos", "screened" (Lanczos estimate above the window) or "mirror"
   double bound;
   double e_min;           ///< lowest energy found (the estimate for "screened")
   int n_kept = 0;
+  double seconds = 0.0;   ///< time spent on the sector's eigenstates
 };
+
+/// The exact route of a sector with states inside the window.
+enum class Route { dense_window, lanczos };
+
+/// The cheaper route for a sector of dimension `n` with about `count` states in the window,
+/// one product \f$ Hv \f$ costing `seconds_per_matvec`.  Model (one thread, calibrated on the
+/// development machine, see doc/ed.md): the windowed dense diagonalization costs
+/// \f$ c_d n^3 \f$; the Krylov-Schur search about \f$ (4k + 60) \f$ products plus
+/// \f$ c_K\, n\, k^{5/2} \f$ for the orthogonalization against a basis of about \f$ 2k \f$
+/// vectors and the locked states and the restarts.  The dense route applies only for
+/// `min_dim < n <= max_dim` and when its two \f$ n \times n \f$ arrays of `bytes`-byte scalars fit
+/// in `budget` bytes.
+Route choose_route(std::size_t n, double count, double seconds_per_matvec, std::size_t min_dim, std::size_t max_dim,
+                   double bytes, double budget);
 
 template <typename T> class Spectrum {
  public:

@@ -9,6 +9,16 @@
 
 namespace edcore {
 
+namespace {
+/// \f$ \sqrt{a^2 + b^2} \f$: the plain formula (a few times faster than std::hypot) where no
+/// square can overflow or underflow, std::hypot otherwise.
+inline double radius(double a, double b) {
+  const double m = std::max(std::abs(a), std::abs(b));
+  if (m > 1e150 || m < 1e-150) return std::hypot(a, b);
+  return std::sqrt(a * a + b * b);
+}
+}  // namespace
+
 void tridiagonal_eigen(int n, double *d, double *e, const std::vector<int> &rows, std::vector<double> &z) {
   const int nr = static_cast<int>(rows.size());
   z.assign(static_cast<std::size_t>(nr) * n, 0.0);
@@ -26,7 +36,7 @@ void tridiagonal_eigen(int n, double *d, double *e, const std::vector<int> &rows
       if (m != l) {
         if (iter++ == 100) throw numerical_error("tridiagonal eigenproblem: no convergence after 100 QL sweeps");
         double g = (d[l + 1] - d[l]) / (2.0 * ee[l]);
-        double r = std::hypot(g, 1.0);
+        double r = radius(g, 1.0);
         g = d[m] - d[l] + ee[l] / (g + (g >= 0 ? std::abs(r) : -std::abs(r)));
         double s = 1.0, c = 1.0, p = 0.0;
         int i;
@@ -34,7 +44,7 @@ void tridiagonal_eigen(int n, double *d, double *e, const std::vector<int> &rows
         for (i = m - 1; i >= l; --i) {
           double f = s * ee[i];
           const double b = c * ee[i];
-          r = std::hypot(f, g);
+          r = radius(f, g);
           ee[i + 1] = r;
           if (r == 0.0) {
             d[i + 1] -= p;

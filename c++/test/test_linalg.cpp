@@ -51,6 +51,29 @@ int main() {
     CHECK_CLOSE(std::abs(z[p]), std::abs(dense[0 + p * n]), 1e-10);
     CHECK_CLOSE(std::abs(z[n + p]), std::abs(dense[(n - 1) + p * n]), 1e-10);
   }
+  // windowed eigensolver: exactly the eigenpairs in (vl, vu], degenerate pairs complete
+  {
+    const int m = 12;
+    std::vector<double> a(m * m, 0.0), full;
+    for (int i = 0; i < m; ++i) a[i + i * m] = (i / 2) * 0.5;  // doublets 0, 0.5, 1, ...
+    for (int i = 0; i + 2 < m; i += 2) a[i + (i + 2) * m] = a[(i + 2) + i * m] = 0.1;  // same coupling in both copies
+    full = a;
+    std::vector<double> wall(m), w, z;
+    jacobi_eigen<double>(m, full.data(), wall.data());
+    std::vector<double> b = a;
+    heev_window<double>(m, b.data(), -10.0, wall[5] + 1e-9, w, z);
+    CHECK(w.size() == 6);
+    for (std::size_t p = 0; p < w.size(); ++p) {
+      CHECK_CLOSE(w[p], wall[p], 1e-12);
+      double res = 0.0;
+      for (int i = 0; i < m; ++i) {
+        double s = 0.0;
+        for (int k = 0; k < m; ++k) s += a[i + k * m] * z[k + p * m];
+        res = std::max(res, std::abs(s - w[p] * z[i + p * m]));
+      }
+      CHECK_CLOSE(res, 0.0, 1e-12);
+    }
+  }
   std::printf("test_linalg: %d failure(s)\n", failures());
   return failures();
 }

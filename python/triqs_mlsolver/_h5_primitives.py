@@ -24,6 +24,7 @@ import numpy as np
 from .errors import ArchiveFormatError, invalid_parameter
 
 __all__ = [
+    "open_file",
     "check_key",
     "decode_str",
     "format_of",
@@ -39,6 +40,19 @@ __all__ = [
 _FORMAT_ATTRIBUTES = ("Format", "TRIQS_HDF5_data_scheme")
 _COMPLEX_ATTRIBUTE = "__complex__"
 _LEAF_TYPES = "bool, int, float, complex, str, numpy scalars and numpy arrays (numeric or str)"
+
+
+def open_file(path: str, mode: str) -> h5py.File:
+    """``h5py.File(path, mode)``; a read-only open takes no HDF5 file lock where the library offers the
+    switch (h5py >= 3.5 with HDF5 >= 1.10.7), so that reading a file which another process holds open
+    for writing (a running generation or DMFT loop) neither fails nor keeps that process from
+    opening it.  Such a reader sees what the writer has flushed."""
+    if mode != "r":
+        return h5py.File(path, mode)
+    try:
+        return h5py.File(path, "r", locking=False)
+    except (TypeError, ValueError):  # no locking switch in this h5py / HDF5: a plain open
+        return h5py.File(path, "r")
 
 
 def check_key(key: object) -> str:

@@ -12,12 +12,10 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ive, spherical_jn
+from scipy.special import spherical_jn
 
-__all__ = ["legendre_p", "pole_kernel", "matsubara_matrix"]
+__all__ = ["legendre_p", "pole_kernel", "pole_kernel_sorted", "matsubara_matrix"]
 
-# Below this |a| the two-term power series of i_l(a)/(2 cosh a) is exact to double precision.
-_SERIES_BELOW = 1e-5
 
 
 def legendre_p(n_l: int, x: np.ndarray) -> np.ndarray:
@@ -32,24 +30,63 @@ def legendre_p(n_l: int, x: np.ndarray) -> np.ndarray:
     return p
 
 
-def _il_over_2cosh(n_l: int, a: np.ndarray) -> np.ndarray:
-    """``i_l(a) / (2 cosh a)`` for ``a >= 0``, shape ``(n_l, len(a))``; never overflows.
+def _start_order(n_l: int, a: np.ndarray) -> np.ndarray:
+    """Order ``L`` at which the continued fraction of :func:`_sorted_il_over_2cosh` starts, per argument.
 
-    Uses the exponentially scaled Bessel function ``ive``:
-    ``i_l(a) e^-a = sqrt(pi/(2a)) ive(l+1/2, a)`` and ``2 cosh(a) e^-a = 1 + e^-2a``;
-    near ``a = 0`` the series ``i_l(a) = a^l/(2l+1)!! (1 + a^2/(2(2l+3)))``.
+    Truncating at ``L`` changes the ratio at order ``l`` by about ``prod_(l<j<=L) (a/2j)^2`` for
+    ``j > a`` and ``exp(-(L^2 - l^2)/a)`` for ``j < a`` (asymptotics of ``i_l`` and ``k_l``);
+    ``L = sqrt(n_l^2 + 48 a) + 8`` keeps it below ``1e-16`` for every ``l < n_l`` (checked against a
+    start at ``n_l + 100 + a + 10 sqrt(a)`` for ``n_l = 10 .. 100``, ``a = 0.1 .. 5000``).
     """
-    l = np.arange(n_l)[:, None]
-    small = a < _SERIES_BELOW
+    return np.ceil(np.sqrt(n_l * n_l + 48.0 * a)).astype(np.int64) + 8
+
+
+def _sorted_il_over_2cosh(n_l: int, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``i_l(a_p) / (2 cosh a_p)`` for ``a >= 0``, shape ``(n_l, len(a))``, columns in the order ``order``
+    (decreasing ``a``; returned too); never overflows.
+
+    ``l = 0``: ``tanh(a) / (2a)`` (``1/2`` at ``a = 0``).  Higher orders from the ratios
+    ``r_l = i_l / i_(l-1)``, which follow from the recurrence ``i_(l-1) - i_(l+1) = (2l+1)/a i_l``
+    as the continued fraction ``r_l = a / (2l + 1 + a r_(l+1))``, evaluated from ``r_(L+1) = 0``
+    downwards (every term positive: no cancellation; :func:`_start_order` gives ``L``), then
+    ``i_l/(2 cosh a) = tanh(a)/(2a) * r_1 ... r_l``.  All arguments at once: sorted by decreasing
+    ``a``, the ones whose ``L`` is at least ``l`` form a prefix.  About 10 ns per argument and
+    order (``ive`` of scipy: about 1 us).
+    """
+    a = np.asarray(a, dtype=float)
+    order = np.argsort(-a, kind="stable")
+    a = a[order]
+    minus_start = -_start_order(n_l, a)  # non-decreasing
     out = np.empty((n_l, a.size))
-    a_big = a[~small]
-    out[:, ~small] = np.sqrt(np.pi / (2.0 * a_big)) * ive(l + 0.5, a_big) / (1.0 + np.exp(-2.0 * a_big))
-    a_small = a[small]
-    double_factorial = np.cumprod(2.0 * l + 1.0, axis=0)  # (2l+1)!!
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[0] = np.where(a > 0, np.tanh(a) / (2.0 * a), 0.5)
+    r = np.zeros(a.size)
+    for l in range(int(-minus_start[0]) if a.size else 0, 0, -1):
+        m = int(np.searchsorted(minus_start, -l, side="right"))  # arguments with start >= l
+        rm = r[:m]
+        np.multiply(a[:m], rm, out=rm)
+        rm += 2 * l + 1
+        np.divide(a[:m], rm, out=rm)
+        if l < n_l:
+            out[l] = r
     with np.errstate(under="ignore"):
-        series = a_small**l / double_factorial * (1.0 + a_small**2 / (2.0 * (2.0 * l + 3.0)))
-    out[:, small] = series / (2.0 * (1.0 + 0.5 * a_small**2))
-    return out
+        for l in range(1, n_l):
+            out[l] *= out[l - 1]
+    return out, order
+
+
+def pole_kernel_sorted(n_l: int, beta: float, energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pole_kernel` with its columns in the order ``order`` (returned too): ``K[:, q]`` is
+    the kernel of ``energies[order[q]]``.  Saves the reordering of a large kernel; reorder the
+    residues instead."""
+    energies = np.asarray(energies, dtype=float)
+    kernel, order = _sorted_il_over_2cosh(n_l, 0.5 * beta * np.abs(energies))
+    parity = np.where(energies[order] > 0, -1.0, 1.0)  # (-sign E)^l for odd l
+    for l in range(n_l):
+        kernel[l] *= -beta * np.sqrt(2.0 * l + 1.0)
+        if l % 2:
+            kernel[l] *= parity
+    return kernel, order
 
 
 def pole_kernel(n_l: int, beta: float, energies: np.ndarray) -> np.ndarray:
@@ -58,11 +95,10 @@ def pole_kernel(n_l: int, beta: float, energies: np.ndarray) -> np.ndarray:
     With ``a = beta E/2`` and ``i_l(-a) = (-1)^l i_l(a)``:
     ``t_l(E) = beta (-sign(E))^l i_l(|a|) / (2 cosh a)``.
     """
-    energies = np.asarray(energies, dtype=float)
-    a = 0.5 * beta * energies
-    l = np.arange(n_l)[:, None]
-    parity = np.where(energies[None, :] > 0, (-1.0) ** l, 1.0)
-    return -np.sqrt(2.0 * l + 1.0) * beta * parity * _il_over_2cosh(n_l, np.abs(a))
+    kernel, order = pole_kernel_sorted(n_l, beta, energies)
+    out = np.empty_like(kernel)
+    out[:, order] = kernel
+    return out
 
 
 def matsubara_matrix(n: np.ndarray, n_l: int) -> np.ndarray:

@@ -25,7 +25,7 @@ import h5py
 
 from ._block2_gf import Block2Gf
 from ._h5_formats import read_node, register_class, registered_formats, write_node
-from ._h5_primitives import check_key, format_of
+from ._h5_primitives import check_key, format_of, open_file
 from .errors import ArchiveFormatError, invalid_parameter
 
 __all__ = ["HDFArchive", "HDFArchiveGroup", "Block2Gf", "register_class", "registered_formats"]
@@ -187,7 +187,8 @@ class HDFArchiveGroup:
 class HDFArchive(HDFArchiveGroup):
     """An HDF5 file in the TRIQS layout: ``HDFArchive(path, mode='a')``.
 
-    ``mode``: ``'r'`` read only (the file must exist), ``'w'`` create or truncate, ``'a'``
+    ``mode``: ``'r'`` read only (the file must exist; opened without an HDF5 file lock, so that a
+    file another process is writing can be inspected), ``'w'`` create or truncate, ``'a'``
     read/write, creating the file if missing (the TRIQS default).  Use it as a context
     manager, or call :meth:`close`.
     """
@@ -206,7 +207,7 @@ class HDFArchive(HDFArchiveGroup):
                 "Check the path, or open with mode 'a' or 'w' to create it.",
             )
         try:
-            file = h5py.File(path, mode)
+            file = open_file(path, mode)
         except OSError as err:
             raise ArchiveFormatError(f"cannot open {path!r} as an HDF5 file (mode {mode!r}): {err}") from None
         version = file.attrs.get("HDFArchive_Version", _SUPPORTED_VERSION)

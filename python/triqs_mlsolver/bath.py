@@ -34,7 +34,8 @@ SINGLE_BLOCK = "0"
 """Block name given to a ``delta_iw`` passed as a single array (TRIQS's default name of a lone block)."""
 
 _WEIGHT_POWER = {"uniform": 0, "1/w": 1, "1/w^2": 2}  # W_n = w_n^-power
-_CAUSALITY_RTOL = 1e-10  # -Im Delta may dip below 0 by this fraction of max |Delta| (round-off)
+_CAUSALITY_RTOL = 1e-10  # -Im Delta(iw_n) may dip below 0 by this fraction of max |Delta| + w_n (round-off)
+_ZERO_RTOL = 1e-12  # max |Delta| <= this * (largest w_n): no hybridization (round-off of iw - eps - G0^-1)
 _HERMITICITY_RTOL = 1e-8  # |Delta(-iw_n) - Delta(iw_n)^+| allowed, relative to max |Delta|
 _REAL_V_RTOL = 1e-10  # Delta = Delta^T within this (relative) makes real V sufficient
 
@@ -73,6 +74,10 @@ class BathFitOptions:
     """Stop (restarts and iterations) once a block's distance is below this value."""
     warn_distance: float = 0.05
     """Emit :class:`~triqs_mlsolver.errors.BathFitWarning` when the distance of a block exceeds this value."""
+    level_range: float = 10.0
+    """A fit with a level beyond ``level_range * R`` (``R = |centre| + half width`` of the bath spectrum,
+    estimated from the high-frequency moments of Delta) has run away: its levels are put back within
+    that range and the fit is polished with them confined there."""
 
     def __post_init__(self) -> None:
         if self.n_fit is not None:
@@ -93,6 +98,7 @@ class BathFitOptions:
         object.__setattr__(self, "max_iterations", int_in_range("max_iterations", self.max_iterations, 1))
         object.__setattr__(self, "stop_distance", nonnegative_float("stop_distance", self.stop_distance))
         object.__setattr__(self, "warn_distance", positive_float("warn_distance", self.warn_distance))
+        object.__setattr__(self, "level_range", positive_float("level_range", self.level_range))
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,10 +192,13 @@ def _check_block(name: str, delta: object, n_iw: int | None) -> np.ndarray:
 
 
 def _check_causal(name: str, delta_pos: np.ndarray, w: np.ndarray) -> None:
-    """Raise NonCausalError unless ``-Im Delta(iw_n) = -(Delta - Delta^+)/2i`` is positive semi-definite."""
+    """Raise NonCausalError unless ``-Im Delta(iw_n) = -(Delta - Delta^+)/2i`` is positive semi-definite.
+
+    The tolerance is relative: an eigenvalue down to ``-1e-10 (max |Delta| + w_n)`` is round-off (a Delta
+    computed as ``iw - eps - G0^-1`` carries errors of order ``1e-16 w_n``; Delta = 0 is causal)."""
     im = (delta_pos - delta_pos.conj().transpose(0, 2, 1)) / 2j
     worst = (-np.linalg.eigvalsh(im)).min(axis=1)
-    tol = _CAUSALITY_RTOL * np.abs(delta_pos).max()
+    tol = _CAUSALITY_RTOL * (np.abs(delta_pos).max() + w)  # round-off of iw - eps - G0^-1 grows with w
     bad = np.flatnonzero(worst < -tol)
     if bad.size:
         n = int(bad[0])
@@ -345,17 +354,62 @@ def _canonical(eps: np.ndarray, V: np.ndarray, complex_v: bool) -> BathBlock:
 
 
 class _Cost:
-    """The cost ``d^2 = ||r||^2`` of one block: ``r_fij = s_f (Delta_fit - Delta)_ij(iw_f)``, ``s_f^2 = W_f / norm``."""
+    """The cost ``d^2 = ||r||^2`` of one block: ``r_fij = s_f (Delta_fit - Delta)_ij(iw_f)``, ``s_f^2 = W_f / norm``.
+
+    One orbital (the common case) takes a lean path with the same mathematics in real arithmetic:
+    real ``V``, ``g_k = 1/(i w - eps_k) = -(eps_k + i w)/(eps_k^2 + w^2)``,
+    ``Delta = sum_k V_k^2 g_k``, ``dDelta/deps_k = V_k^2 g_k^2``, ``dDelta/dV_k = 2 V_k g_k``, the real
+    and imaginary parts stacked, and the Jacobian reduced to the free parameters before the normal
+    equations (about 4x faster than the general path).
+    """
 
     def __init__(self, target, z, s, M, n_orb, nb):
         self.target, self.z, self.s, self.M, self.n_orb, self.nb = target, z, s, M, n_orb, nb
+        self._scalar = n_orb == 1 and not np.any(z.real)
+        if self._scalar:
+            F = z.size
+            self._w2 = (z.imag**2)[:, None]
+            self._minus_w = -z.imag[:, None]
+            self._weight = np.concatenate([s[:, 0, 0], s[:, 0, 0]])
+            self._target = np.concatenate([target[:, 0, 0].real, target[:, 0, 0].imag]) * self._weight
+            self._M = M[: 2 * nb]  # the rows of Im V are zero for one orbital
+            self._g = np.empty((2 * F, nb))  # stacked Re g, Im g
+            self._J = np.empty((2 * F, 2 * nb))
+            self._last = None
+
+    def _scalar_residual(self, x: np.ndarray) -> np.ndarray:
+        """Stacked weighted residual (Re, Im) for the parameters ``x``; leaves g in ``self._g``."""
+        if self._last is not None and np.array_equal(self._last[0], x):
+            return self._last[1]
+        F, nb = self.z.size, self.nb
+        eps, v = x[:nb], x[nb : 2 * nb]
+        d = 1.0 / (eps * eps + self._w2)
+        np.multiply(-eps, d, out=self._g[:F])
+        np.multiply(self._minus_w, d, out=self._g[F:])
+        r = (self._g @ (v * v)) * self._weight - self._target
+        self._last = (x, r)
+        return r
 
     def __call__(self, p: np.ndarray) -> float:
+        if self._scalar:
+            r = self._scalar_residual(self._M @ p)
+            return float(r @ r)
         r = self.s * (_model(self.M @ p, self.z, self.n_orb, self.nb) - self.target)
         return float(np.vdot(r, r).real)
 
     def normal(self, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Cost, ``A = J^T J`` and ``g = J^T r`` for the real Jacobian ``J = d(Re r, Im r)/dp``."""
+        if self._scalar:
+            x = self._M @ p
+            r = self._scalar_residual(x)  # also sets self._g for x (cached after an accepted trial step)
+            F, nb = self.z.size, self.nb
+            v = x[nb : 2 * nb]
+            gr, gi, J = self._g[:F], self._g[F:], self._J
+            np.multiply(gr * gr - gi * gi, v * v, out=J[:F, :nb])  # Re dDelta/deps = Re g^2 V^2
+            np.multiply(2.0 * gr * gi, v * v, out=J[F:, :nb])
+            np.multiply(self._g, 2.0 * v, out=J[:, nb:])  # dDelta/dV = 2 V g
+            J = (J * self._weight[:, None]) @ self._M
+            return float(r @ r), J.T @ J, J.T @ r
         x = self.M @ p
         r = (self.s * (_model(x, self.z, self.n_orb, self.nb) - self.target)).ravel()
         J = (self.s[..., None] * _jacobian(x, self.z, self.n_orb, self.nb)).reshape(r.size, -1)
@@ -365,16 +419,19 @@ class _Cost:
 
 
 def _minimise(
-    cost: _Cost, p: np.ndarray, max_iterations: int, tol: float, target: float
+    cost: _Cost, p: np.ndarray, max_iterations: int, tol: float, target: float, bound: tuple[int, float] | None = None
 ) -> tuple[np.ndarray, float, bool]:
     """Levenberg-Marquardt: trial steps ``(A + mu D) h = -g``, mu updated from the gain ratio (Nielsen).
 
     ``D`` is the running maximum of ``diag(A)`` (Marquardt's scaling: invariant under a rescaling of
-    the parameters).  Stops when the cost is at most ``target``, when an accepted step lowers it by
-    less than ``tol`` relative (actual and predicted), when the scaled step is below ``tol`` relative
-    to the parameters, or after ``max_iterations`` trial steps.  Returns the parameters, the cost
-    and whether it converged.
+    the parameters).  ``bound = (n_e, B)`` (optional): the first ``n_e`` parameters (the levels) are
+    projected onto ``[-B, B]`` after each step, and the projected step is the one tested.  Stops
+    when the cost is at most ``target``, when an accepted step lowers it by less than ``tol``
+    relative (actual and predicted), when the scaled step is below ``tol`` relative to the
+    parameters, or after ``max_iterations`` trial steps.  Returns the parameters, the cost and
+    whether it converged.
     """
+    n_e, level_bound = bound if bound is not None else (0, np.inf)
     c, A, g = cost.normal(p)
     scale = np.zeros(p.size)
     mu, nu = 1e-3, 2.0
@@ -388,12 +445,16 @@ def _minimise(
         except np.linalg.LinAlgError:
             mu, nu = mu * nu, nu * 2.0
             continue
+        trial = p + h
+        if n_e:
+            np.clip(trial[:n_e], -level_bound, level_bound, out=trial[:n_e])
+            h = trial - p
         predicted = -2.0 * g @ h - h @ A @ h
-        c_new = cost(p + h)
+        c_new = cost(trial)
         if c_new < c:
             small = c - c_new <= tol * c and predicted <= tol * c
             rho = (c - c_new) / predicted if predicted > 0 else 1.0
-            p = p + h
+            p = trial
             c, A, g = cost.normal(p)
             mu, nu = mu * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3), 2.0
             if small:
@@ -403,6 +464,22 @@ def _minimise(
         if np.sqrt(scale @ h**2) <= tol * (np.sqrt(scale @ p**2) + tol):
             return p, c, True
     return p, c, False
+
+
+def _confined(cost: _Cost, p: np.ndarray, iterations: int, tol: float, target: float, bound: tuple[int, float]):
+    """:func:`_minimise`, then, if a level ran beyond ``bound = (n_e, B)`` (``|eps| > B``), the levels put
+    back onto ``[-B, B]`` and the fit polished with them confined there.
+
+    A level whose coupling has become negligible no longer feels the cost and can drift without
+    limit (to ``|eps| ~ 1e19`` with a distance ~ 1e-6 when Delta has fewer features than levels);
+    such a bath is useless for exact diagonalization.  Fits that stay inside are not changed."""
+    p, c, done = _minimise(cost, p, iterations, tol, target)
+    n_e, level_bound = bound
+    if np.abs(p[:n_e]).max(initial=0.0) > level_bound:
+        p = p.copy()
+        np.clip(p[:n_e], -level_bound, level_bound, out=p[:n_e])
+        p, c, done = _minimise(cost, p, iterations, tol, target, bound)
+    return p, c, done
 
 
 def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
@@ -416,16 +493,18 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
     target, z = delta_pos[:n_freq], 1j * w[:n_freq]
     weights = w[:n_freq] ** -float(_WEIGHT_POWER[options.weight])
     norm = np.einsum("f,fij->", weights, np.abs(target) ** 2)
-    if nb == 0 or norm == 0.0:  # nothing to fit: decoupled levels at 0
-        return BathBlock(np.zeros(nb), np.zeros((n_orb, nb))), (1.0 if norm > 0.0 else 0.0), 0
+    zero = np.abs(delta_pos).max() <= _ZERO_RTOL * w[-1]
+    if nb == 0 or zero:  # nothing to fit: decoupled levels at 0 (exact for Delta = 0)
+        return BathBlock(np.zeros(nb), np.zeros((n_orb, nb))), (0.0 if zero else 1.0), 0
     M, levels, cols = _layout(n_orb, nb, options.symmetric, complex_v)
     guess = _tail_guess(delta_pos, w)
+    bound = (levels.shape[1], options.level_range * (abs(guess[1]) + guess[2]))
     cost = _Cost(target, z, np.sqrt(weights / norm)[:, None, None], M, n_orb, nb)
     stop, tol = options.stop_distance**2, options.tolerance
     best, best_c, converged, run = None, np.inf, False, 0
     for restart in range(options.n_restarts):
         p0 = _start(restart, rng, guess, cost, levels, cols, complex_v)
-        p, c, done = _minimise(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop)
+        p, c, done = _confined(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop, bound)
         run += 1
         if c < best_c:
             best, best_c, converged = p, c, done
@@ -433,7 +512,7 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
             break
     if best_c > stop and not converged and options.max_iterations > options.screen_iterations:
         remaining = options.max_iterations - options.screen_iterations
-        best, best_c, _ = _minimise(cost, best, remaining, tol, stop)
+        best, best_c, _ = _confined(cost, best, remaining, tol, stop, bound)
     eps, V = _unpack(M @ best, n_orb, nb)
     return _canonical(eps, V, complex_v), float(np.sqrt(best_c)), run
 

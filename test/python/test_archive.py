@@ -437,3 +437,40 @@ def test_unreadable_layouts_raise_archive_format_error(tmp_path, case):
     with HDFArchive(_legacy_file(tmp_path / f"{case}.h5", lambda f: _broken(f, case)), "r") as ar:
         with pytest.raises(ArchiveFormatError, match=BROKEN[case]):
             ar["G"]
+
+
+def test_read_only_open_of_a_file_held_open_for_writing(tmp_path):
+    """A run (another process) holds the file open for writing: HDF5's file lock would refuse a
+    reader.  Read-only archives open without the lock, so reading and `inspect` work, and the
+    writer's flushed data are what is read."""
+    import subprocess
+    import sys
+
+    from triqs_mlsolver.archive_summary import summarize
+
+    path = tmp_path / "running.h5"
+    with HDFArchive(path, "w") as ar:
+        ar["x"] = np.arange(4.0)
+    writer = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, h5py\n"
+         f"f = h5py.File({str(path)!r}, 'a')\n"
+         "f['y'] = [1.0, 2.0]\n"
+         "f.flush()\n"
+         "print('open', flush=True)\n"
+         "sys.stdin.readline()\n"
+         "f.close()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        with pytest.raises(OSError, match="lock"):  # what a plain (locking) open meets
+            h5py.File(path, "r")
+        with HDFArchive(path, "r") as ar:
+            np.testing.assert_array_equal(ar["x"], np.arange(4.0))
+            np.testing.assert_array_equal(ar["y"], [1.0, 2.0])
+        text = summarize(path)
+        assert "x: array float64 (4,)" in text and "y: array float64 (2,)" in text
+    finally:
+        writer.communicate("\n", timeout=30)
+    assert writer.returncode == 0

@@ -224,6 +224,7 @@ def test_options_are_frozen_and_validated():
         {"symmetric": "yes"},
         {"real_v": 1},
         {"warn_distance": 0.0},
+        {"level_range": -1.0},
     ):
         name = next(iter(kwargs))
         with pytest.raises(InvalidParameterError, match=name):
@@ -289,6 +290,63 @@ def test_causality_tolerates_round_off_only():
                 fit_bath({"x": bad}, beta, 2)
         else:
             assert fit_bath({"x": bad}, beta, 2).distance < 1e-8
+
+
+def test_round_off_hybridization_is_zero_and_causal():
+    """Delta = iw - eps - G0^-1 of an impurity without bath is zero up to round-off (~1e-16 w_n, of
+    either sign): accepted as causal, fitted exactly by V = 0.  So is a -2e-16 dip of -Im Delta."""
+    beta, n_iw = 40.0, 1024
+    iw = matsubara(beta, n_iw)
+    g0 = 1.0 / (iw - 0.37)
+    delta = (iw - 0.37 - 1.0 / g0).reshape(-1, 1, 1)
+    assert np.abs(delta).max() > 0  # genuine round-off, not exact zeros
+    dip = (-2e-16j * np.sign(iw.imag)).reshape(-1, 1, 1)  # -Im Delta = -2e-16 < 0
+    for d in (delta, dip):
+        fit = fit_bath(d, beta, 2)
+        assert fit.distance == 0.0 and np.all(fit.bath[SINGLE_BLOCK].V == 0)
+
+
+def test_ed_solver_without_bath_gives_the_atom():
+    """method="ed" on an impurity with no bath (G0 = 1/(iw - eps)): the fitted bath is empty (V = 0)
+    and G is the Hubbard atom's, G = 1/2 (1/(iw + U/2) + 1/(iw - U/2)) at half filling."""
+    from triqs_mlsolver.aim import AIM
+    from triqs_mlsolver.solvers.base import ImpurityProblem, get_solver
+    from triqs_mlsolver.solvers.ed import EDSolverOptions
+
+    U, beta = 2.0, 20.0
+    atom = AIM.single_orbital(U=U, eps_d=-U / 2)
+    iw = matsubara(beta, 256)
+    problem = ImpurityProblem(beta, atom.gf_struct, atom.g0(iw), atom.h_int, n_tau=101, n_l=20)
+    res = get_solver("ed")().solve(problem, EDSolverOptions(n_bath=2))
+    expected = 0.5 / (iw + U / 2) + 0.5 / (iw - U / 2)
+    for name in ("up", "down"):
+        assert np.all(res.info["bath_V"][name] == 0)
+        assert np.abs(res.g_iw[name][:, 0, 0] - expected).max() < 1e-12
+
+
+def test_runaway_levels_are_confined():
+    """Two levels fitted with four: a spare level loses its coupling and, unconfined, drifts to
+    |eps| ~ 1e19 (the fit is still good: distance ~ 4e-6), which no exact diagonalization can use.
+    With the default level_range it stays within a few band widths, at the same distance."""
+    eps, V = np.array([-0.842, -1.118]), np.array([[0.146, 0.841]])
+    beta, n_iw = 59.1, 256
+    delta = pole_delta(matsubara(beta, n_iw), eps, V)
+    loose = fit_bath(delta, beta, 4, options=BathFitOptions(level_range=1e300))
+    assert np.abs(loose.bath[SINGLE_BLOCK].eps).max() > 1e10 and loose.distance < 1e-5
+    fit = fit_bath(delta, beta, 4)
+    assert np.abs(fit.bath[SINGLE_BLOCK].eps).max() < 20.0
+    assert fit.distance < 1e-5
+    assert distance(delta, fit.bath[SINGLE_BLOCK], beta) == pytest.approx(fit.distance, rel=1e-6)
+
+
+def test_confinement_leaves_ordinary_fits_unchanged(bethe_fits):
+    """Fits that never leave the range are the same with any level_range."""
+    delta, fits = bethe_fits[50.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BathFitWarning)
+        for nb, fit in fits.items():
+            wide = fit_bath(delta, 50.0, nb, options=BathFitOptions(level_range=1e300))
+            np.testing.assert_array_equal(wide.bath[SINGLE_BLOCK].eps, fit.bath[SINGLE_BLOCK].eps)
 
 
 # -- warnings ------------------------------------------------------------------------------------

@@ -224,3 +224,27 @@ def test_partition_function_and_thermodynamics_consistent(rng):
         g = result.poles[name]
         assert abs(g.residues.sum(axis=0)[0, 0] - 1) < 1e-12
         assert abs(g.density(beta)[0, 0] - result.density[name][0, 0]) < 1e-11
+
+
+def test_pole_compression_stays_within_its_bounds():
+    """The compression of the result (pole_compress_weight, pole_compress_tol) against the uncompressed
+    poles of the same calculation: G(iw), G(tau), G_l, A(w) and the density move by less than the
+    reported CompressionBound, and the default compression changes nothing beyond 1e-12."""
+    aim = AIM.single_orbital(U=2.5, eps_d=-1.1, eps_k=np.linspace(-1.2, 1.0, 4), V_k=0.45 * np.ones(4))
+    beta = 10.0
+    exact = diagonalize(aim, beta, EDOptions(pole_compress_weight=0.0, pole_compress_tol=0.0))
+    default = diagonalize(aim, beta)
+    compressed = diagonalize(aim, beta, EDOptions(pole_compress_weight=1e-8, pole_compress_tol=1e-8))
+    iw = matsubara(beta, 1024)
+    w = np.linspace(-6, 6, 481)
+    for name in ("up", "down"):
+        g, c, bound = exact.poles[name], compressed.poles[name], compressed.compression[name]
+        assert c.n_poles < g.n_poles
+        assert np.abs(c.at(iw) - g.at(iw)).max() <= bound.iw(beta)
+        assert np.abs(c.tau(beta, 201) - g.tau(beta, 201)).max() <= bound.tau(beta)
+        dl = np.abs(c.legendre(beta, 50) - g.legendre(beta, 50))[:, 0, 0]
+        assert np.all(dl <= [bound.legendre(beta, l) for l in range(50)])
+        assert np.abs(c.refreq(w, 0.05) - g.refreq(w, 0.05)).max() / np.pi <= bound.refreq(0.05) / np.pi
+        assert np.abs(c.density(beta) - g.density(beta)).max() <= bound.density(beta)
+        assert bound.tau(beta) < 1e-7 and bound.iw(beta) < 1e-6
+        assert np.abs(default.poles[name].at(iw) - g.at(iw)).max() < 1e-12

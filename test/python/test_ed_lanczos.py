@@ -2,8 +2,10 @@
 
 The core treats sectors up to ``dense_max_dim`` by full diagonalization (Lehmann poles) and
 larger ones by Lanczos (eigenstates by Krylov-Schur with full reorthogonalization for small
-sectors, two-pass Lanczos for large ones; Green's functions by continued fractions).  Forcing
-small ``dense_max_dim`` (and ``lanczos_krylov_dim``) sends every path through Lanczos.
+sectors or many states, two-pass Lanczos for few states in large ones; Green's functions by
+continued fractions), or, with many states in the window, by a dense diagonalization of only
+the window ("dense_window", up to ``dense_window_max_dim``).  Forcing small ``dense_max_dim``
+(and ``lanczos_krylov_dim``, ``dense_window_max_dim = 0``) sends every path through Lanczos.
 """
 
 from __future__ import annotations
@@ -165,3 +167,57 @@ def test_real_axis_convergence_option():
     dense = diagonalize(aim, math.inf, DENSE)
     lanczos = diagonalize(aim, math.inf, EDOptions(dense_max_dim=16, gf_real_eta=0.1, gf_real_tol=1e-6))
     assert np.abs(lanczos.poles["up"].refreq(w, 0.1) - dense.poles["up"].refreq(w, 0.1)).max() < 1e-5
+
+
+def methods(result) -> set:
+    return {s.method for s in result.sectors}
+
+
+def agree_low(a, b, beta, tol):
+    """:func:`agree` with G on the 64 lowest Matsubara frequencies (results with 10^5 poles)."""
+    iw = matsubara(beta, 64)
+    for name in a.poles:
+        assert np.abs(a.poles[name].at(iw) - b.poles[name].at(iw)).max() < tol
+        assert np.abs(a.density[name] - b.density[name]).max() < tol
+    assert abs(a.e0 - b.e0) < tol and abs(a.energy - b.energy) < tol
+    assert abs(a.partition_function - b.partition_function) < tol * b.partition_function
+    assert np.abs(a.double_occupancy - b.double_occupancy).max() < tol
+    assert a.n_states_kept == b.n_states_kept
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_dense_window_and_lanczos_routes_agree_with_many_states(rng, complex_):
+    """Hot enough (beta = 4) that about a hundred states of the sectors of 300 and 400 states lie in
+    the window: the windowed dense route (dsyevr / zheevr) and the Krylov-Schur route (a basis
+    sized for the expected number of states) give the full diagonalization's result."""
+    if complex_:
+        aim = build(rng, 1, 5, complex_=True, interaction=[(2.0, [(True, 0), (False, 0), (True, 1), (False, 1)])])[0]
+    else:
+        aim = benchmark_aim(5)
+    base = {"boltzmann_cutoff": 1e-6, "n_states_max": 5000}
+    beta = 4.0
+    dense = diagonalize(aim, beta, EDOptions(dense_max_dim=20000, **base))
+    window = diagonalize(aim, beta, EDOptions(dense_max_dim=100, **base))
+    lanczos = diagonalize(aim, beta, EDOptions(dense_max_dim=100, dense_window_max_dim=0, **base))
+    assert "dense_window" in methods(window)
+    assert "dense_window" not in methods(lanczos) and "lanczos" in methods(lanczos)
+    assert max(s.n_kept for s in lanczos.sectors if s.method == "lanczos") >= 60
+    assert max(s.n_kept for s in window.sectors if s.method == "dense_window") >= 60
+    agree_low(window, dense, beta, 1e-10)
+    agree_low(lanczos, dense, beta, 1e-10)
+
+
+@pytest.mark.slow
+def test_many_states_in_a_large_lanczos_sector():
+    """A logarithmically discretized band (Nb = 6, sectors up to 1225 states) at T = 0.1: about 75
+    states of each of the largest sectors in the window.  The Krylov-Schur route, its basis sized by
+    the probe's estimate of the number of states, agrees with the full diagonalization to 1e-10."""
+    from triqs_mlsolver.data.sampling import log_discretization
+
+    eps, V = log_discretization(1.0, 2.0, 6)
+    aim = AIM.single_orbital(2.0, -1.0, eps, V * np.sqrt(2 * 0.1 / np.pi))
+    base = {"boltzmann_cutoff": 1e-6, "n_states_max": 20000}
+    lanczos = diagonalize(aim, 10.0, EDOptions(dense_window_max_dim=0, **base))
+    dense = diagonalize(aim, 10.0, EDOptions(dense_max_dim=2000, **base))
+    assert max(s.n_kept for s in lanczos.sectors if s.method == "lanczos") >= 70
+    agree_low(lanczos, dense, 10.0, 1e-10)

@@ -211,6 +211,96 @@ def test_compressed_merges_degenerate_poles_and_drops_tiny_ones():
     assert g.compressed(tol=0.0, cutoff=0.0).n_poles == 5
 
 
+def test_compress_splits_long_chains_and_bounds_the_change():
+    """A chain of gaps <= tol spanning more than tol is split: no merged cluster spans more than tol."""
+    tol = 1e-3
+    g = PoleGf(np.arange(5) * 0.6 * tol, np.full(5, 0.2))
+    c, bound = g.compress(tol=tol, cutoff=0.0)
+    assert c.n_poles == 3  # {0, 0.6}, {1.2, 1.8}, {2.4} (in units of tol)
+    np.testing.assert_allclose(c.energies, np.array([0.3, 1.5, 2.4]) * tol, rtol=1e-12)
+    assert bound.dropped == 0.0 and bound.first < 1e-16  # scalar residues: the weighted mean kills the first order
+    z = 0.01j + np.linspace(-0.01, 0.01, 5)
+    assert np.abs(c.at(z) - g.at(z)).max() <= bound.at(0.01)
+
+
+def _many_poles(rng, n_poles, n):
+    """Clusters of nearly degenerate poles, a background of tiny ones and a few big ones."""
+    centres = rng.uniform(-4, 4, n_poles // 10)
+    energies = np.concatenate([c + rng.uniform(-2e-7, 2e-7, 5) for c in centres] + [rng.uniform(-6, 6, n_poles // 2)])
+    weights = np.concatenate([rng.uniform(0, 1e-2, 5 * centres.size), 10.0 ** rng.uniform(-16, -9, n_poles // 2)])
+    vectors = rng.normal(size=(energies.size, n)) + 1j * rng.normal(size=(energies.size, n)) * (n > 1)
+    residues = weights[:, None, None] * np.einsum("pi,pj->pij", vectors, vectors.conj()) / n
+    return PoleGf(energies, residues)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_compression_bounds_hold_for_every_representation(rng, n):
+    """Drop a cumulative 1e-9 of the weight and merge poles within 1e-6: every representation moves by
+    less than its CompressionBound (checked against the uncompressed poles), and the bound is tight
+    enough to be useful."""
+    g = _many_poles(rng, 4000, n)
+    c, bound = g.compress(tol=1e-6, cutoff=1e-9)
+    assert c.n_poles < 0.7 * g.n_poles
+    beta, eta = 80.0, 0.02
+    iw = 1j * np.pi * (2 * np.arange(200) + 1) / beta
+    w = np.linspace(-6, 6, 301)
+    assert np.abs(c.at(iw) - g.at(iw)).max() <= bound.iw(beta)
+    assert np.abs(c.refreq(w, eta) - g.refreq(w, eta)).max() <= bound.refreq(eta)
+    assert np.abs(c.tau(beta, 401) - g.tau(beta, 401)).max() <= bound.tau(beta)
+    dl = np.abs(c.legendre(beta, 40) - g.legendre(beta, 40)).max(axis=(1, 2))
+    assert np.all(dl <= [bound.legendre(beta, l) for l in range(40)])
+    assert np.abs(c.density(beta) - g.density(beta)).max() <= bound.density(beta)
+    dm = np.abs(c.moments(4) - g.moments(4)).max(axis=(1, 2))
+    assert np.all(dm[1:] <= [bound.moment(k) for k in range(1, 5)])
+    total = np.linalg.norm(g.residues, axis=(1, 2)).sum()
+    assert bound.dropped <= 1e-9 * total and bound.first <= 1e-6 * total and bound.second <= 1e-12 * total
+    if n == 1:  # scalar residues: no first-order term, the bound is tiny
+        assert bound.first < 1e-15 * total and bound.iw(beta) < 1e-5 and bound.tau(beta) < 1e-7
+
+
+# -- many poles: the fast evaluations against plain formulas ------------------------------------------
+def test_many_poles_at_equals_the_plain_sum(rng):
+    g = _random_poles(rng, n_poles=3000, n=2, spread=8.0)
+    beta = 30.0
+    z = np.concatenate([1j * np.pi * (2 * np.arange(-50, 50) + 1) / beta,  # Matsubara (imaginary-axis path)
+                        np.linspace(-9, 9, 101) + 0.03j,  # real axis with broadening
+                        rng.normal(size=20) + 1j * rng.normal(size=20),  # anywhere off the axis
+                        np.array([0.5 + 1e-200j])])  # Im z too small for the real-arithmetic form
+    direct = np.einsum("fp,pij->fij", 1.0 / (z[:, None] - g.energies[None, :]), g.residues)
+    scale = np.abs(direct).max(axis=(1, 2), keepdims=True)
+    assert np.all(np.abs(g.at(z) - direct) <= 1e-13 * scale)
+
+
+def test_many_poles_tau_equals_the_log_space_formula(rng):
+    energies = np.concatenate([rng.uniform(-12, 12, 2000), [0.0, 1e-12, -1e-12]])
+    g = PoleGf(energies, rng.uniform(0, 1, energies.size))
+    beta = 90.0
+    for n_tau in (2, 3, 1001, 2048):
+        tau = np.linspace(0.0, beta, n_tau)
+        with np.errstate(under="ignore"):
+            expected = -np.exp(-energies[None, :] * tau[:, None] - np.logaddexp(0.0, -beta * energies)[None, :]) @ g.residues[:, 0, 0]
+        np.testing.assert_allclose(g.tau(beta, n_tau)[:, 0, 0], expected, rtol=1e-13, atol=1e-15)
+
+
+def test_many_poles_legendre_equals_the_bessel_kernel(rng):
+    """The continued-fraction kernel against scipy's exponentially scaled Bessel functions (where those
+    are accurate, i.e. away from their underflow), for beta |E| from 0 to 2000."""
+    from scipy.special import ive
+
+    beta, n_l = 100.0, 80
+    energies = np.concatenate([[0.0, 1e-9, -1e-7], rng.uniform(-20, 20, 1500), 10.0 ** rng.uniform(-3, 1, 200)])
+    g = PoleGf(energies, rng.uniform(0, 1, energies.size))
+    a = 0.5 * beta * np.abs(energies)
+    l = np.arange(n_l)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        il = np.sqrt(np.pi / (2 * a)) * ive(l + 0.5, a) / (1 + np.exp(-2 * a))
+    il[:, a == 0] = (l == 0) * 0.5
+    parity = np.where(energies > 0, (-1.0) ** l, 1.0)
+    kernel = -np.sqrt(2 * l + 1) * beta * parity * il
+    expected = kernel @ g.residues[:, 0, 0]
+    np.testing.assert_allclose(g.legendre(beta, n_l)[:, 0, 0].real, expected.real, rtol=0, atol=1e-12 * beta)
+
+
 # -- validation ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "energies,residues,name",

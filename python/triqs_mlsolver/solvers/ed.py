@@ -37,7 +37,7 @@ from ..aim import AIM
 from ..bath import BathFitOptions, fit_bath
 from ..errors import InvalidParameterError, MLSolverWarning, NotConvergedWarning, invalid_parameter
 from ..operators import Terms
-from ..poles import PoleGf
+from ..poles import CompressionBound, PoleGf
 from ._conserved import conserved_groups
 from .base import SolverResult, register
 from .dyson import densities, g_from_dyson, g_moments, imaginary_time_outputs, invert, weiss_levels
@@ -63,11 +63,13 @@ _LAPACK_SIGNATURES = {
     "zheevd": ("cython_lapack", 13, 7),
     "dgemm": ("cython_blas", 13, 6),
     "zgemm": ("cython_blas", 13, 6),
+    "dsyevr": ("cython_lapack", 21, 11),
+    "zheevr": ("cython_lapack", 23, 12),
 }
 
 
 def _lapack_addresses() -> dict[str, int]:
-    """Addresses of dsyevd, zheevd, dgemm, zgemm exported by scipy (as PyCapsules), checked
+    """Addresses of dsyevd, zheevd, dsyevr, zheevr, dgemm, zgemm exported by scipy (as PyCapsules), checked
     against the expected C signatures (32-bit integers); raises ImportError otherwise."""
     from scipy.linalg import cython_blas, cython_lapack  # noqa: PLC0415 (heavy, only here)
 
@@ -121,8 +123,14 @@ class EDOptions:
     )
     degeneracy_tol: float = _doc("T = 0: states within this energy of E0 count as degenerate ground states", 1e-9)
     dense_max_dim: int = _doc("sectors up to this dimension are diagonalized completely (LAPACK), larger ones by Lanczos", 512)
+    dense_window_max_dim: int = _doc(
+        "larger sectors up to this dimension may be diagonalized densely for only their eigenpairs in the Boltzmann "
+        "window (LAPACK dsyevr/zheevr) when that is estimated cheaper than Lanczos (many states in the window) and its "
+        "two n x n arrays fit in a quarter of max_memory_gb; 0: never",
+        5000,
+    )
     lanczos_tol: float = _doc("eigenvector residual |H v - E v| relative to the spectral radius at convergence", 1e-12)
-    lanczos_krylov_dim: int = _doc("largest Lanczos basis before a thick restart (memory: this many sector vectors)", 50)
+    lanczos_krylov_dim: int = _doc("smallest Krylov-Schur basis before a thick restart (memory: this many sector vectors)", 50)
     lanczos_max_matvecs: int = _doc("limit on H v products per sector in the eigenstate search", 20000)
     gf_tol: float = _doc("Green's-function Lanczos stops when G at the probe frequencies changes by less than this (relative)", 1e-12)
     gf_max_iter: int = _doc("limit on Lanczos steps per Green's-function continued fraction", 2000)
@@ -137,6 +145,17 @@ class EDOptions:
     gf_real_tol: float = _doc("relative tolerance of that real-axis test", 1e-8)
     pole_weight_cutoff: float = _doc("poles whose residue trace is below this are dropped", 1e-15)
     pole_merge_tol: float = _doc("poles closer than this (relative to max(1, |E|)) are merged", 1e-12)
+    pole_compress_weight: float = _doc(
+        "compression of the result (PoleGf.compress): the poles of smallest residue norm are dropped as long as "
+        "their summed norm stays below this fraction of the total (G(tau) changes by at most that much, G(iw_n) by "
+        "that over pi T; bounds in EDResult.compression)",
+        1e-14,
+    )
+    pole_compress_tol: float = _doc(
+        "compression of the result: poles closer than this energy are merged into one at their weighted mean "
+        "(second-order change for one-orbital blocks; bounds in EDResult.compression)",
+        1e-12,
+    )
     max_memory_gb: float = _doc("refuse (ResourceLimitError) a calculation whose estimated memory exceeds this", 4.0)
     n_states_max: int = _doc(
         "largest number of kept eigenstates of Lanczos sectors (held as vectors; states of dense sectors are free)", 1000
@@ -160,6 +179,7 @@ class EDOptions:
             "boltzmann_cutoff": open_unit("boltzmann_cutoff"),
             "degeneracy_tol": positive_float("degeneracy_tol", self.degeneracy_tol),
             "dense_max_dim": int_in_range("dense_max_dim", self.dense_max_dim, 0, 20000),
+            "dense_window_max_dim": int_in_range("dense_window_max_dim", self.dense_window_max_dim, 0, 20000),
             "lanczos_tol": open_unit("lanczos_tol"),
             "lanczos_krylov_dim": int_in_range("lanczos_krylov_dim", self.lanczos_krylov_dim, 8, 10000),
             "lanczos_max_matvecs": int_in_range("lanczos_max_matvecs", self.lanczos_max_matvecs, 1),
@@ -172,6 +192,8 @@ class EDOptions:
             "gf_real_tol": open_unit("gf_real_tol"),
             "pole_weight_cutoff": nonneg("pole_weight_cutoff"),
             "pole_merge_tol": nonneg("pole_merge_tol"),
+            "pole_compress_weight": nonneg("pole_compress_weight"),
+            "pole_compress_tol": nonneg("pole_compress_tol"),
             "max_memory_gb": positive_float("max_memory_gb", self.max_memory_gb),
             "n_states_max": int_in_range("n_states_max", self.n_states_max, 1),
             "seed": int_in_range("seed", self.seed, 0, 2**63 - 1),
@@ -180,8 +202,8 @@ class EDOptions:
             object.__setattr__(self, name, value)
 
     def _core(self, beta: float) -> dict:
-        """The option dict of the C++ core."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        """The option dict of the C++ core (the compression is applied in Python, to the result)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("pole_compress_")}
         out["max_memory_bytes"] = out.pop("max_memory_gb") * 1e9
         out["gf_probe_frequency"] = out["gf_probe_frequency"] or 0.0
         out["beta"] = beta
@@ -191,8 +213,10 @@ class EDOptions:
 @dataclass(frozen=True)
 class SectorInfo:
     """A visited sector: particle numbers of the conserved groups, dimension, how it was treated
-    (``"dense"``, ``"lanczos"``, or ``"screened"``: a Lanczos estimate put it above the window),
-    the lower bound used to order the search, its lowest energy found, and the states kept."""
+    (``"dense"``: all eigenpairs; ``"dense_window"``: the dense matrix, only its eigenpairs in the
+    window; ``"lanczos"``; ``"screened"``: a Lanczos estimate put it above the window; ``"mirror"``:
+    the image of a computed sector under the symmetry), the lower bound used to order the search,
+    its lowest energy found, the states kept, and the seconds spent on its eigenstates."""
 
     counts: tuple
     dim: int
@@ -200,6 +224,7 @@ class SectorInfo:
     bound: float
     e_min: float
     n_kept: int
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,6 +250,9 @@ class EDResult:
     warnings : messages of procedures that hit a limit (also issued as NotConvergedWarning).
     memory_estimate_gb : the estimate checked against ``max_memory_gb``.
     symmetry_used : whether a block-exchange symmetry (e.g. spin up <-> down) halved the work.
+    compression : dict block -> CompressionBound, what the compression of the poles
+        (``pole_compress_weight``, ``pole_compress_tol``; blocks of more than 256 poles) changed, with
+        rigorous bounds on the change of ``G(iw)``, ``G(tau)``, ``G_l``, ``A(w)`` and the density.
     """
 
     beta: float
@@ -245,9 +273,14 @@ class EDResult:
     matvecs: int = 0
     symmetry_used: bool = False
     options: EDOptions = EDOptions()
+    compression: dict = field(default_factory=dict)
 
 
 # -- entry points ----------------------------------------------------------------------------
+
+_COMPRESS_ABOVE = 256
+"""Results with at most this many poles per block are not compressed (nothing to gain: the
+bookkeeping would cost more than the evaluations it saves)."""
 
 
 def _beta(beta) -> float:
@@ -258,9 +291,11 @@ def _beta(beta) -> float:
 
 def _result(raw: dict, beta: float, names, groups, observed_count: int, options: EDOptions, t_python: float) -> EDResult:
     """The EDResult of the core's output dict (poles wrapped in PoleGf, warnings issued)."""
-    poles, density = {}, {}
+    poles, density, compression = {}, {}, {}
     for name, (energies, residues, rho) in zip(names, raw["blocks"]):
-        poles[name] = PoleGf(energies, residues)
+        poles[name], compression[name] = PoleGf(energies, residues), CompressionBound()
+        if poles[name].n_poles > _COMPRESS_ABOVE:
+            poles[name], compression[name] = poles[name].compress(options.pole_compress_tol, options.pole_compress_weight)
         rho.setflags(write=False)
         density[name] = rho
     nn = np.asarray(raw["nn"]).reshape(observed_count, observed_count)
@@ -272,7 +307,8 @@ def _result(raw: dict, beta: float, names, groups, observed_count: int, options:
         warnings.warn(message, NotConvergedWarning, stacklevel=3)
     timings = dict(raw["timings"])
     timings["python"] = t_python
-    sectors = tuple(SectorInfo(tuple(c), int(d), m, float(b), float(e), int(k)) for c, d, m, b, e, k in raw["sectors"])
+    sectors = tuple(SectorInfo(tuple(c), int(d), m, float(b), float(e), int(k), float(t))
+                    for c, d, m, b, e, k, t in raw["sectors"])
     return EDResult(
         beta=beta,
         poles=poles,
@@ -292,6 +328,7 @@ def _result(raw: dict, beta: float, names, groups, observed_count: int, options:
         matvecs=int(raw["matvecs"]),
         symmetry_used=bool(raw["symmetry_used"]),
         options=options,
+        compression=compression,
     )
 
 
@@ -533,7 +570,7 @@ class EDSolver:
             moments = g_moments(levels, delta1, sigma0, sigma1)
             g_tau, g_l = imaginary_time_outputs(g_iw, beta, problem.n_tau, problem.n_l, moments)
             density = densities(g_iw, beta, moments)
-        g_w = sigma_w = None
+        g_w = sigma_w = g0_w = None
         if problem.refreq is not None:
             w = problem.refreq.values()
             z = w + 1j * problem.refreq.eta
@@ -551,4 +588,4 @@ class EDSolver:
             "time_solve": time.perf_counter() - start,
         })
         return SolverResult(g_iw=g_iw, sigma_iw=sigma, g_tau=g_tau, g_l=g_l, density=density, g_w=g_w,
-                            sigma_w=sigma_w, info=info)
+                            sigma_w=sigma_w, g0_w=g0_w, info=info)
