@@ -25,7 +25,7 @@ import numpy as np
 
 from . import triqs_compat
 from ._validation import finite_float, int_in_range, positive_float
-from .errors import IgnoredOptionWarning, IncompatibleGfStructError, invalid_parameter
+from .errors import IgnoredOptionWarning, IncompatibleGfStructError
 from .gf_struct import fix_gf_struct
 from .operators import Terms
 from .parallel import world
