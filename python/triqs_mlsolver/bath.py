@@ -75,9 +75,10 @@ class BathFitOptions:
     warn_distance: float = 0.05
     """Emit :class:`~triqs_mlsolver.errors.BathFitWarning` when the distance of a block exceeds this value."""
     level_range: float = 10.0
-    """A fit with a level beyond ``level_range * R`` (``R = |centre| + half width`` of the bath spectrum,
-    estimated from the high-frequency moments of Delta) has run away: its levels are put back within
-    that range and the fit is polished with them confined there."""
+    """Levels are confined to ``|eps_k| < B = level_range * R`` (``R = |centre| + half width`` of the bath
+    spectrum, estimated from the high-frequency moments of Delta) by fitting ``u_k`` with
+    ``eps_k = B tanh(u_k / B)``: a level whose coupling becomes negligible (Delta with fewer features
+    than levels) would otherwise drift without limit, which makes the bath useless for ED."""
 
     def __post_init__(self) -> None:
         if self.n_fit is not None:
@@ -337,7 +338,7 @@ def _start(
             noise = (noise + 1j * rng.standard_normal(V.shape)) / np.sqrt(2.0)
         V = V + 0.5 * np.sqrt(np.mean(np.abs(V) ** 2)) * noise
     V = V * np.exp(-1j * np.angle(V[0]))  # gauge: first row real
-    parts = [e, V.real.ravel()]
+    parts = [cost.levels_to_free(e), V.real.ravel()]
     if complex_v:
         parts.append(V.imag[1:].ravel())
     return np.concatenate(parts)
@@ -363,8 +364,9 @@ class _Cost:
     equations (about 4x faster than the general path).
     """
 
-    def __init__(self, target, z, s, M, n_orb, nb):
+    def __init__(self, target, z, s, M, n_orb, nb, level_bound=np.inf):
         self.target, self.z, self.s, self.M, self.n_orb, self.nb = target, z, s, M, n_orb, nb
+        self.level_bound = level_bound
         self._scalar = n_orb == 1 and not np.any(z.real)
         if self._scalar:
             F = z.size
@@ -390,17 +392,34 @@ class _Cost:
         self._last = (x, r)
         return r
 
+    def physical(self, p: np.ndarray, full: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``x = (eps, Re V, Im V)`` of the free parameters ``p`` (``eps = B tanh(u/B)``, ``u`` the levels
+        of ``M p``) and ``d eps/d u`` (the chain factor of the level columns of the Jacobian).  The lean
+        one-orbital path leaves out the zero rows of ``Im V`` unless ``full``."""
+        x = (self._M if self._scalar and not full else self.M) @ p
+        if not np.isfinite(self.level_bound):
+            return x, np.ones(self.nb)
+        t = np.tanh(x[: self.nb] / self.level_bound)
+        x[: self.nb] = self.level_bound * t
+        return x, 1.0 - t * t
+
+    def levels_to_free(self, e: np.ndarray) -> np.ndarray:
+        """Inverse of the level transform, ``u = B artanh(e/B)`` (for starting points inside the bound)."""
+        if not np.isfinite(self.level_bound):
+            return e
+        return self.level_bound * np.arctanh(np.clip(e / self.level_bound, -0.999, 0.999))
+
     def __call__(self, p: np.ndarray) -> float:
         if self._scalar:
-            r = self._scalar_residual(self._M @ p)
+            r = self._scalar_residual(self.physical(p)[0])
             return float(r @ r)
-        r = self.s * (_model(self.M @ p, self.z, self.n_orb, self.nb) - self.target)
+        r = self.s * (_model(self.physical(p)[0], self.z, self.n_orb, self.nb) - self.target)
         return float(np.vdot(r, r).real)
 
     def normal(self, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Cost, ``A = J^T J`` and ``g = J^T r`` for the real Jacobian ``J = d(Re r, Im r)/dp``."""
+        x, chain = self.physical(p)
         if self._scalar:
-            x = self._M @ p
             r = self._scalar_residual(x)  # also sets self._g for x (cached after an accepted trial step)
             F, nb = self.z.size, self.nb
             v = x[nb : 2 * nb]
@@ -408,30 +427,26 @@ class _Cost:
             np.multiply(gr * gr - gi * gi, v * v, out=J[:F, :nb])  # Re dDelta/deps = Re g^2 V^2
             np.multiply(2.0 * gr * gi, v * v, out=J[F:, :nb])
             np.multiply(self._g, 2.0 * v, out=J[:, nb:])  # dDelta/dV = 2 V g
+            J[:, :nb] *= chain
             J = (J * self._weight[:, None]) @ self._M
             return float(r @ r), J.T @ J, J.T @ r
-        x = self.M @ p
         r = (self.s * (_model(x, self.z, self.n_orb, self.nb) - self.target)).ravel()
         J = (self.s[..., None] * _jacobian(x, self.z, self.n_orb, self.nb)).reshape(r.size, -1)
+        J[:, : self.nb] *= chain
         A = self.M.T @ (J.conj().T @ J).real @ self.M
         g = self.M.T @ (J.conj().T @ r).real
         return float(np.vdot(r, r).real), A, g
 
 
-def _minimise(
-    cost: _Cost, p: np.ndarray, max_iterations: int, tol: float, target: float, bound: tuple[int, float] | None = None
-) -> tuple[np.ndarray, float, bool]:
+def _minimise(cost: _Cost, p: np.ndarray, max_iterations: int, tol: float, target: float) -> tuple[np.ndarray, float, bool]:
     """Levenberg-Marquardt: trial steps ``(A + mu D) h = -g``, mu updated from the gain ratio (Nielsen).
 
     ``D`` is the running maximum of ``diag(A)`` (Marquardt's scaling: invariant under a rescaling of
-    the parameters).  ``bound = (n_e, B)`` (optional): the first ``n_e`` parameters (the levels) are
-    projected onto ``[-B, B]`` after each step, and the projected step is the one tested.  Stops
-    when the cost is at most ``target``, when an accepted step lowers it by less than ``tol``
+    the parameters).  Stops when the cost is at most ``target``, when an accepted step lowers it by less than ``tol``
     relative (actual and predicted), when the scaled step is below ``tol`` relative to the
     parameters, or after ``max_iterations`` trial steps.  Returns the parameters, the cost and
     whether it converged.
     """
-    n_e, level_bound = bound if bound is not None else (0, np.inf)
     c, A, g = cost.normal(p)
     scale = np.zeros(p.size)
     mu, nu = 1e-3, 2.0
@@ -446,9 +461,6 @@ def _minimise(
             mu, nu = mu * nu, nu * 2.0
             continue
         trial = p + h
-        if n_e:
-            np.clip(trial[:n_e], -level_bound, level_bound, out=trial[:n_e])
-            h = trial - p
         predicted = -2.0 * g @ h - h @ A @ h
         c_new = cost(trial)
         if c_new < c:
@@ -464,22 +476,6 @@ def _minimise(
         if np.sqrt(scale @ h**2) <= tol * (np.sqrt(scale @ p**2) + tol):
             return p, c, True
     return p, c, False
-
-
-def _confined(cost: _Cost, p: np.ndarray, iterations: int, tol: float, target: float, bound: tuple[int, float]):
-    """:func:`_minimise`, then, if a level ran beyond ``bound = (n_e, B)`` (``|eps| > B``), the levels put
-    back onto ``[-B, B]`` and the fit polished with them confined there.
-
-    A level whose coupling has become negligible no longer feels the cost and can drift without
-    limit (to ``|eps| ~ 1e19`` with a distance ~ 1e-6 when Delta has fewer features than levels);
-    such a bath is useless for exact diagonalization.  Fits that stay inside are not changed."""
-    p, c, done = _minimise(cost, p, iterations, tol, target)
-    n_e, level_bound = bound
-    if np.abs(p[:n_e]).max(initial=0.0) > level_bound:
-        p = p.copy()
-        np.clip(p[:n_e], -level_bound, level_bound, out=p[:n_e])
-        p, c, done = _minimise(cost, p, iterations, tol, target, bound)
-    return p, c, done
 
 
 def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
@@ -498,13 +494,13 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
         return BathBlock(np.zeros(nb), np.zeros((n_orb, nb))), (0.0 if zero else 1.0), 0
     M, levels, cols = _layout(n_orb, nb, options.symmetric, complex_v)
     guess = _tail_guess(delta_pos, w)
-    bound = (levels.shape[1], options.level_range * (abs(guess[1]) + guess[2]))
-    cost = _Cost(target, z, np.sqrt(weights / norm)[:, None, None], M, n_orb, nb)
+    bound = options.level_range * (abs(guess[1]) + guess[2])
+    cost = _Cost(target, z, np.sqrt(weights / norm)[:, None, None], M, n_orb, nb, bound)
     stop, tol = options.stop_distance**2, options.tolerance
     best, best_c, converged, run = None, np.inf, False, 0
     for restart in range(options.n_restarts):
         p0 = _start(restart, rng, guess, cost, levels, cols, complex_v)
-        p, c, done = _confined(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop, bound)
+        p, c, done = _minimise(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop)
         run += 1
         if c < best_c:
             best, best_c, converged = p, c, done
@@ -512,8 +508,8 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
             break
     if best_c > stop and not converged and options.max_iterations > options.screen_iterations:
         remaining = options.max_iterations - options.screen_iterations
-        best, best_c, _ = _confined(cost, best, remaining, tol, stop, bound)
-    eps, V = _unpack(M @ best, n_orb, nb)
+        best, best_c, _ = _minimise(cost, best, remaining, tol, stop)
+    eps, V = _unpack(cost.physical(best, full=True)[0], n_orb, nb)
     return _canonical(eps, V, complex_v), float(np.sqrt(best_c)), run
 
 

@@ -15,6 +15,7 @@ printed as one line on stderr with exit status 2; other exceptions propagate.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable, NamedTuple, Sequence
 
@@ -75,10 +76,6 @@ def _generate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    import os
-
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")  # one core per rank; set them to use threads instead
     from .parallel import world
 
     comm = world()
@@ -216,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error (status 2, message already printed)
         return exit_.code if isinstance(exit_.code, int) else 2
+    # The solvers are serial and run one per MPI rank: one BLAS thread per process, unless the
+    # environment asks for more (set before numpy loads its BLAS).
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     try:
         return args.run(args)
     except MLSolverError as err:

@@ -339,14 +339,28 @@ def test_runaway_levels_are_confined():
     assert distance(delta, fit.bath[SINGLE_BLOCK], beta) == pytest.approx(fit.distance, rel=1e-6)
 
 
-def test_confinement_leaves_ordinary_fits_unchanged(bethe_fits):
-    """Fits that never leave the range are the same with any level_range."""
+def test_confinement_leaves_ordinary_fits_as_good(bethe_fits):
+    """Fits whose levels stay well inside the range reach the same distance with any level_range."""
     delta, fits = bethe_fits[50.0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BathFitWarning)
         for nb, fit in fits.items():
             wide = fit_bath(delta, 50.0, nb, options=BathFitOptions(level_range=1e300))
-            np.testing.assert_array_equal(wide.bath[SINGLE_BLOCK].eps, fit.bath[SINGLE_BLOCK].eps)
+            assert fit.distance <= 1.05 * wide.distance + 1e-9
+
+
+@pytest.mark.parametrize("U", [0.5, 1.0])
+@pytest.mark.parametrize("beta", [10.0, 40.0])
+def test_seven_levels_fit_the_two_poles_of_the_hubbard_atom(U, beta):
+    """Delta = t^2 G_atom (the insulating start of a DMFT loop): two poles at +-U/2 of weight t^2/2,
+    fitted with 7 levels.  The spare levels decouple inside the range instead of running away
+    (unbounded levels gave |eps| ~ 1e27 or, clipped, a stuck fit of distance 0.95)."""
+    iw = matsubara(beta, 1024)
+    delta = pole_delta(iw, np.array([-U / 2, U / 2]), np.array([[np.sqrt(0.125), np.sqrt(0.125)]]))
+    fit = fit_bath(delta, beta, 7)
+    bath = fit.bath[SINGLE_BLOCK]
+    assert fit.distance < 1e-7
+    assert np.abs(bath.eps).max() < 10.0 * U and np.sum(np.abs(bath.V) ** 2) == pytest.approx(0.25, abs=1e-6)
 
 
 # -- warnings ------------------------------------------------------------------------------------
