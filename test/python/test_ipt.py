@@ -124,6 +124,24 @@ def test_weak_coupling_half_filling_semicircular_bath():
     np.testing.assert_allclose(sigma, u / 2 + second, rtol=0, atol=1e-12)
 
 
+def test_small_u_agrees_with_exact_diagonalization_of_a_five_site_bath():
+    """U = 0.1, half filling, a particle-hole symmetric bath of 5 levels: IPT's Sigma(i w_0) equals
+    the exact (ED) one to 1 % (Im Sigma, of order U^2, too: the error of IPT is of order U^4)."""
+    from triqs_mlsolver.aim import AIM
+    from triqs_mlsolver.solvers.ed import diagonalize
+
+    beta, u = 20.0, 0.1
+    e_bath, v = np.array([-1.0, -0.4, 0.0, 0.4, 1.0]), np.array([0.2, 0.3, 0.25, 0.3, 0.2])
+    iw = matsubara(beta)
+    g0 = 1.0 / (iw + u / 2 - ((v**2)[None, :] / (iw[:, None] - e_bath[None, :])).sum(axis=1))
+    result = solve(problem(beta, g0, g0, u))
+    ed = diagonalize(AIM.single_orbital(u, -u / 2, e_bath, v), beta)
+    exact = 1.0 / g0[N_IW] - 1.0 / ed.poles["up"].at(iw[N_IW : N_IW + 1])[0, 0, 0]
+    mine = channel(result, "sigma_iw", "up")[N_IW]
+    assert abs(mine - exact) < 0.01 * abs(exact)
+    assert abs(mine.imag - exact.imag) < 0.01 * abs(exact.imag)
+
+
 def _pole_weights(eps0: float, e_bath: np.ndarray, v: np.ndarray, beta: float):
     """Poles E_p, residues R_p and occupations f(E_p) of 1/(iw - eps0 - sum_k v_k^2/(iw - e_k))."""
     h = np.diag(np.concatenate([[eps0], e_bath]))
