@@ -147,14 +147,10 @@ class Solver:
                                (self.G_l, result.g_l)):
             for name, g in target:
                 g.data[...] = values[name]
-        if result.g_w is not None:
-            for name, g in self.G_w:
-                g.data[...] = result.g_w[name]
-            for name, g in self.Sigma_w:
-                g.data[...] = result.sigma_w[name]
-            if result.g0_w is not None:
-                for name, g in self.G0_w:
-                    g.data[...] = result.g0_w[name]
+        # Real-frequency results: those of this solve, or zero (never those of an earlier solve).
+        for target, values in ((self.G_w, result.g_w), (self.Sigma_w, result.sigma_w), (self.G0_w, result.g0_w)):
+            for name, g in target:
+                g.data[...] = 0.0 if values is None else values[name]
         if result.g_iw_atomic is not None:
             self.G_iw_atomic = self.G_iw.copy()
             for name, g in self.G_iw_atomic:

@@ -14,6 +14,7 @@ from triqs_mlsolver.dmft import (
     bethe_sweep,
     make_solver,
     parse_grid,
+    read_input,
     read_summary,
     solve_bethe,
     starting_gf,
@@ -254,7 +255,7 @@ def test_bad_parameters(kwargs):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "a", "1:2", "0.5:4:-0.25", "4:0.5:0.5", "1:2:0", "1,,2", "0:1000:0.0001"],
+    ["", "a", "1:2", "0.5:4:-0.25", "4:0.5:0.5", "1:2:0", "1,,2", "0:1000:0.0001", "0:1:1e-320"],
 )
 def test_bad_grids(text):
     with pytest.raises(InvalidParameterError, match="U"):
@@ -295,6 +296,14 @@ def test_bad_sweep_input_fails_before_solving(call, match, monkeypatch):
 def test_sweep_archive_in_a_missing_folder_fails_before_solving(tmp_path):
     with pytest.raises(MLSolverError):
         bethe_sweep([1.0], out=tmp_path / "missing" / "x.h5", progress=False)
+
+
+def test_options_left_at_none_are_archived_without_them(tmp_path):
+    """An option given as None (its default) is valid and is left out of the archived input."""
+    path = tmp_path / "x.h5"
+    bethe_sweep([1.0], BetheParameters(beta=10.0, n_iw=64, n_tau=257), ("ipt",),
+                {"ipt": {"particle_hole_symmetric": None, "max_iterations": 50}}, out=path, progress=False)
+    assert read_input(path)["method_options"]["ipt"] == {"max_iterations": 50}
 
 
 def test_foreign_solver_is_refused():

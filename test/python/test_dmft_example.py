@@ -144,3 +144,32 @@ def test_an_error_on_rank_0_alone_aborts_every_rank(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "disk full (simulated)" in done.stderr and "NOT REACHED" not in done.stdout
+
+
+WRITE_ERROR_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from triqs_mlsolver.dmft import BetheParameters, bethe_sweep, storage
+    from triqs_mlsolver.errors import ArchiveFormatError, MLSolverError
+    from triqs_mlsolver.parallel import world
+
+    def refuse(self, *args):
+        raise ArchiveFormatError("cannot store this value (simulated)")
+
+    storage.SweepArchive._write_input = refuse  # runs on rank 0 only: only rank 0 fails
+    try:
+        bethe_sweep([1.0], BetheParameters(beta=10.0, n_iw=64, n_tau=257), ("ipt",), out=sys.argv[1], progress=False)
+    except MLSolverError as err:
+        print(f"STOPPED-{world().rank}", flush=True)
+    """
+)
+
+
+@pytest.mark.mpi
+@requires_mpi
+def test_a_package_error_writing_on_rank_0_stops_every_rank(tmp_path):
+    """A caught error of rank 0's archive writer is raised on every rank: none is left waiting."""
+    done = subprocess.run([MPIEXEC, "-n", "2", sys.executable, "-c", WRITE_ERROR_SCRIPT, str(tmp_path / "x.h5")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "STOPPED-0" in done.stdout and "STOPPED-1" in done.stdout

@@ -78,22 +78,30 @@ class SweepArchive:
         """Whether this rank writes (rank 0)."""
         return self._ar is not None
 
+    def _write(self, func) -> None:
+        """Run the write ``func`` on rank 0; an error there is raised on every rank (no rank is left
+        waiting in a later broadcast of the loop)."""
+        self._comm.run_on_master(func)
+
     def write_input(self, params: BetheParameters, U_values, methods, method_options: dict, continuation: bool) -> None:
-        if not self.active:
-            return
+        self._write(lambda: self._write_input(params, U_values, methods, method_options, continuation))
+
+    def _write_input(self, params, U_values, methods, method_options, continuation) -> None:
         record = {k: v for k, v in dataclasses.asdict(params).items() if v is not None}
         if params.mu is None:
             record["mu"] = "U/2 (half filling)"
         record.update(
             lattice="bethe", U=np.asarray(U_values, dtype=float), methods=list(methods),
-            method_options={m: dict(method_options.get(m, {})) for m in methods}, continuation=bool(continuation),
+            method_options={m: {k: v for k, v in method_options.get(m, {}).items() if v is not None} for m in methods},
+            continuation=bool(continuation),
             version=__version__,
         )
         self._ar["dmft_input"] = record
 
     def begin_point(self, method: str, index: int, U: float, mu: float, start: str) -> None:
-        if not self.active:
-            return
+        self._write(lambda: self._begin_point(method, index, U, mu, start))
+
+    def _begin_point(self, method, index, U, mu, start) -> None:
         if method not in self._ar:
             self._ar.create_group(method)
         self._point = self._ar[method].create_group(point_name(index))
@@ -105,8 +113,10 @@ class SweepArchive:
         The Weiss field of iteration ``k`` follows from the stored ``G_iw`` (see ``doc/dmft.md``), so it is
         not repeated; ``last_iter`` has it.
         """
-        if not self.active or not self._save_iterations:
-            return
+        if self._save_iterations:
+            self._write(lambda: self._iteration(k, solver, distance))
+
+    def _iteration(self, k, solver, distance) -> None:
         group = self._point.create_group(f"it_{k}")
         for key in ("G_iw", "Sigma_iw"):
             group[key] = to_lean(getattr(solver, key))
@@ -115,8 +125,9 @@ class SweepArchive:
 
     def end_point(self, result: BetheResult, solver) -> None:
         """Store ``last_iter``, ``iteration_count`` and the observables of the current point."""
-        if not self.active:
-            return
+        self._write(lambda: self._end_point(result, solver))
+
+    def _end_point(self, result, solver) -> None:
         group = self._point.create_group("last_iter")
         for key in ("G0_iw", "G_iw", "Sigma_iw", "G_tau", "G_l"):
             group[key] = to_lean(getattr(solver, key))
@@ -125,11 +136,12 @@ class SweepArchive:
         self._ar.h5_group.file.flush()
 
     def write_summary(self, method: str, results) -> None:
-        if not self.active:
-            return
-        self._ar[method]["summary"] = {
-            name: np.asarray([getattr(r, name) for r in results]) for name in SUMMARY_FIELDS
-        }
+        def write():
+            self._ar[method]["summary"] = {
+                name: np.asarray([getattr(r, name) for r in results]) for name in SUMMARY_FIELDS
+            }
+
+        self._write(write)
 
     def close(self) -> None:
         if self._ar is not None:
@@ -171,6 +183,7 @@ def read_summary(path) -> dict:
             if "summary" in ar[m]:
                 out[m] = {k: np.asarray(v) for k, v in ar[m]["summary"].items()}
                 continue
-            points = [ar[m][name]["observables"] for name in sorted(ar[m].keys()) if "observables" in ar[m][name]]
+            names = sorted((name for name in ar[m].keys() if name.startswith("U_")), key=lambda name: int(name[2:]))
+            points = [ar[m][name]["observables"] for name in names if "observables" in ar[m][name]]
             out[m] = {k: np.asarray([p[k] for p in points]) for k in SUMMARY_FIELDS}
         return out

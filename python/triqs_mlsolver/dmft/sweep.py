@@ -42,9 +42,10 @@ def _range(name: str, text: str, item: str) -> list[float]:
             name, text, "start:stop:step with a step that goes from start towards stop",
             f"In {item!r} the step {step:g} never reaches {stop:g}; e.g. 0.5:4:0.25 or 4:0.5:-0.25.",
         )
-    count = math.floor((stop - start) / step + 1e-9) + 1
-    if count > MAX_GRID_POINTS:
-        raise invalid_parameter(name, text, f"at most {MAX_GRID_POINTS} values", f"{item!r} has {count}.")
+    span = (stop - start) / step
+    if not math.isfinite(span) or span + 1 > MAX_GRID_POINTS:
+        raise invalid_parameter(name, text, f"at most {MAX_GRID_POINTS} values", f"{item!r} has {span + 1:.3g}.")
+    count = math.floor(span + 1e-9) + 1
     return [round(start + k * step, 12) for k in range(count)]
 
 

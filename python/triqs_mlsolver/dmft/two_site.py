@@ -14,12 +14,14 @@ Each iteration is one ED solve (the package's core) of the two-site AIM
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
 from .._validation import nonnegative_float
 from ..aim import AIM
-from ..errors import invalid_parameter
+from ..errors import NotConvergedWarning, invalid_parameter
+from ..parallel import world
 from ..solvers.ed import diagonalize
 from .bethe import BetheParameters, BetheResult
 from .observables import spectral_weight_at_fermi_level
@@ -33,6 +35,8 @@ def solve_two_site(U: float, params: BetheParameters) -> BetheResult:
     Converged when ``|V_new - V| < params.tol`` within ``params.max_iter`` iterations; ``distance``
     and ``history`` hold ``|V_new - V|``.  When the metal is gone (``U >= 3 D``) ``Z`` and ``V`` flow to
     zero: the loop reaches the insulating fixed point ``V = 0`` (``Z`` of order ``w_0^2 / U^2``).
+    Uses ``beta``, ``D``, ``tol``, ``max_iter``, ``n_iw`` and ``n_tau`` of ``params``; the bath rule
+    replaces ``mixing`` and ``start``.  Warns (NotConvergedWarning) when ``max_iter`` is reached.
     """
     U = nonnegative_float("U", U)
     if params.mu is not None and params.mu != 0.5 * U:
@@ -51,6 +55,13 @@ def solve_two_site(U: float, params: BetheParameters) -> BetheResult:
         V = V_new
         if history[-1] < params.tol:
             break
+    if history[-1] >= params.tol and world().is_master:
+        warnings.warn(
+            f"two-site DMFT at U = {U:g} did not converge: |dV| = {history[-1]:.2e} > tol = {params.tol:g} after "
+            f"max_iter = {params.max_iter} iterations (convergence is slow near U_c = 3 D). Raise max_iter.",
+            NotConvergedWarning,
+            stacklevel=2,
+        )
     solve_time = (time.perf_counter() - begin) / len(history)
     aim = AIM.single_orbital(U, -0.5 * U, [0.0], [V])
     ed = diagonalize(aim, params.beta)
