@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import pathlib
 import shutil
 import sys
@@ -11,7 +12,9 @@ import numpy as np
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-TRIQS_REF = REPO.parent / "shared" / "triqs-ref"
+TRIQS_REF = pathlib.Path(os.environ.get("TRIQS_MLSOLVER_TRIQS_REF", REPO.parent / "shared" / "triqs-ref"))
+"""The TRIQS-written reference HDF5 files: ``../shared/triqs-ref`` beside the checkout, or the folder named by
+the environment variable TRIQS_MLSOLVER_TRIQS_REF.  Tests that need them are skipped (with that reason) without."""
 
 requires_triqs_ref = pytest.mark.skipif(
     not TRIQS_REF.is_dir(), reason=f"TRIQS reference files not found at {TRIQS_REF}"
