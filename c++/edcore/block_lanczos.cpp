@@ -12,6 +12,18 @@ namespace edcore {
 
 namespace {
 
+/// Count of consecutive converged checks of the continued fraction at the probes: ``n_conv + 1`` when
+/// ``max_i |F_i - prev_i| <= tol max_i |F_i|`` (``prev`` from the previous check), else 0.
+int update_convergence(const std::vector<cplx> &F, const std::vector<cplx> &prev, double tol, int n_conv) {
+  if (prev.empty()) return n_conv;
+  double diff = 0.0, mag = 0.0;
+  for (std::size_t i = 0; i < F.size(); ++i) {
+    diff = std::max(diff, std::abs(F[i] - prev[i]));
+    mag = std::max(mag, std::abs(F[i]));
+  }
+  return diff <= tol * mag ? n_conv + 1 : 0;
+}
+
 /// Gram-Schmidt QR with deflation: W (n x kin) = Q (n x kout) R (kout x kin, column-major);
 /// directions with norm <= abs_tol after projection are dropped.
 template <typename T>
@@ -111,14 +123,7 @@ PoleList<T> scalar_lanczos_poles(const SectorOperator<T> &h, const T *x, double 
     beta.push_back(exhausted ? 0.0 : b);
     if ((it + 1) % 4 == 0 || exhausted || it + 1 == opt.max_iter) {
       for (std::size_t i = 0; i < opt.probes.size(); ++i) F[i] = fraction(cplx(0.0, opt.probes[i]));
-      if (!prevF.empty()) {
-        double diff = 0.0, mag = 0.0;
-        for (std::size_t i = 0; i < F.size(); ++i) {
-          diff = std::max(diff, std::abs(F[i] - prevF[i]));
-          mag = std::max(mag, std::abs(F[i]));
-        }
-        n_conv = diff <= opt.tol * mag ? n_conv + 1 : 0;
-      }
+      n_conv = update_convergence(F, prevF, opt.tol, n_conv);
       prevF = F;
       converged = n_conv >= 2;
     }
@@ -217,14 +222,7 @@ PoleList<T> block_lanczos_poles(const SectorOperator<T> &h, const T *x, int k, d
           const auto f = continued_fraction<T>(cplx(0.0, w), s, e_n, k, k1, B0, A, B, ks);
           F.insert(F.end(), f.begin(), f.end());
         }
-        if (!prevF.empty()) {
-          double diff = 0.0, mag = 0.0;
-          for (std::size_t i = 0; i < F.size(); ++i) {
-            diff = std::max(diff, std::abs(F[i] - prevF[i]));
-            mag = std::max(mag, std::abs(F[i]));
-          }
-          n_conv = diff <= opt.tol * mag ? n_conv + 1 : 0;
-        }
+        n_conv = update_convergence(F, prevF, opt.tol, n_conv);
         prevF.swap(F);
         converged = n_conv >= 2 && !(opt.real_eta > 0);
       } else {
