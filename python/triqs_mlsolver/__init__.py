@@ -8,8 +8,7 @@ Importing the package is cheap: numpy-free names only; everything heavy
 
 from __future__ import annotations
 
-import importlib
-
+from ._lazy import lazy_names
 from ._version import __version__
 
 __all__ = ["__version__", "Solver", "HDFArchive"]
@@ -21,15 +20,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        module, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'triqs_mlsolver' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)

@@ -18,6 +18,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "python" / "triqs_mlsolv
 # module (dotted, relative to the package; a folder stands for all its modules) -> layer
 LAYERS = {
     "_version": 0,
+    "_lazy": 0,
     "errors": 0,
     "_validation": 0,
     "gf_struct": 0,

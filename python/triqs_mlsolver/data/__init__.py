@@ -11,7 +11,7 @@ dataset (:mod:`.schema`, :mod:`.summary`) does not load the solvers.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_names
 
 __all__ = ["generate", "load_config", "open_dataset"]
 
@@ -22,9 +22,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        module, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'triqs_mlsolver.data' has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), attribute)
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
