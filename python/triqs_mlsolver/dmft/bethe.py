@@ -36,6 +36,7 @@ import numpy as np
 
 from .._validation import finite_float, int_in_range, nonnegative_float, one_of, positive_float
 from ..errors import IncompatibleGfStructError, NotConvergedWarning, invalid_parameter
+from ..gf import SemiCircular
 from ..operators import n as number
 from ..parallel import world
 from ..solver import Solver
@@ -158,9 +159,7 @@ def starting_gf(start: str, params: BetheParameters, U: float) -> np.ndarray:
     z = params.matsubara() + params.chemical_potential(U) - 0.5 * U
     if start == "insulator":
         return 0.5 / (z + 0.5 * U) + 0.5 / (z - 0.5 * U)
-    root = np.sqrt(z * z - params.D**2)
-    root = np.where(root.imag * z.imag < 0, -root, root)
-    return 2.0 * (z - root) / params.D**2
+    return SemiCircular(params.D).values(z)
 
 
 def make_solver(params: BetheParameters) -> Solver:
