@@ -29,9 +29,10 @@ import numpy as np
 from ..bath import fit_bath
 from ..errors import BathFitWarning, SolverFailedError
 from ..solvers.ed import EDResult
+from ..transforms import matsubara_freqs
 from .config import BetheFamily, DatasetConfig
 from .sampling import Sample
-from .solve import matsubara, solve_reference
+from .solve import solve_reference
 
 __all__ = ["loop_parameters", "starting_gf", "bethe_loop"]
 
@@ -77,7 +78,7 @@ def bethe_loop(fam: BetheFamily, cfg: DatasetConfig, loop: int, first_index: int
     mu = 0.5 * U + shift
     t2 = 0.25 * fam.D ** 2
     n_bath = cfg.reference.n_bath
-    iw = matsubara(beta, cfg.output.n_iw_solve, full=True)
+    iw = matsubara_freqs(beta, cfg.output.n_iw_solve)
     g = starting_gf(start, iw, mu, U, fam.D)
     for j in range(fam.n_iterations):
         with warnings.catch_warnings():

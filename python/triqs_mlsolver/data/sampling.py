@@ -41,6 +41,7 @@ from ..bath import fit_bath
 from ..errors import BathFitWarning
 from ..operators import Terms
 from ..solvers.ed import EDOptions, diagonalize
+from ..transforms import matsubara_freqs
 from .config import KondoFamily, RandomFamily
 from .schema import BLOCKS, PARAMS
 
@@ -112,7 +113,7 @@ def filling_level(filling: float, U: float, beta: float, eps_k, V_k, n_iw: int) 
     The stored reference density is the true filling of the sample (close to ``filling``).
     """
     eps_k, V_k = np.asarray(eps_k, float), np.asarray(V_k, float)
-    iw = 1j * np.pi * (2 * np.arange(-n_iw, n_iw) + 1) / beta
+    iw = matsubara_freqs(beta, n_iw)
     delta = BathBlock(eps_k, V_k[None, :]).hybridization(iw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BathFitWarning)

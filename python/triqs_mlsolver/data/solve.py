@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import SolverFailedError
 from ..solvers.base import ImpurityProblem, get_solver
 from ..solvers.ed import EDResult, diagonalize
+from ..transforms import matsubara_freqs
 from .config import FAMILY_CODES, DatasetConfig
 from .sampling import GF_STRUCT, Sample
 from .schema import TEXT_BYTES
@@ -36,10 +37,9 @@ SUM_RULE_TOL = 1e-6
 weigh far less)."""
 
 
-def matsubara(beta: float, n: int, *, full: bool = False) -> np.ndarray:
-    """``i w_n`` for ``n = 0 .. n-1`` (``full``: ``n = -n .. n-1``, TRIQS data order)."""
-    k = np.arange(-n, n) if full else np.arange(n)
-    return 1j * np.pi * (2 * k + 1) / beta
+def matsubara(beta: float, n: int) -> np.ndarray:
+    """``i w_n`` for ``n = 0 .. n-1`` (the positive half of :func:`~triqs_mlsolver.transforms.matsubara_freqs`)."""
+    return matsubara_freqs(beta, n)[n:]
 
 
 def text(message: str) -> bytes:
@@ -123,7 +123,7 @@ def solver_arrays(sample: Sample, cfg: DatasetConfig) -> dict:
     """Every cheap solver of the configuration on the sample's ``G0``; failures are recorded."""
     o = cfg.output
     aim = sample.aim()
-    g0 = aim.g0(matsubara(sample.beta, o.n_iw_solve, full=True))
+    g0 = aim.g0(matsubara_freqs(sample.beta, o.n_iw_solve))
     problem = ImpurityProblem(sample.beta, GF_STRUCT, g0, aim.h_int, n_tau=o.n_tau_solve, n_l=o.n_l)
     first, last = o.n_iw_solve, o.n_iw_solve + o.n_iw
     out = {}

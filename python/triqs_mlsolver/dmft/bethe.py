@@ -41,6 +41,7 @@ from ..operators import n as number
 from ..parallel import world
 from ..solver import Solver
 from ..solvers.base import get_solver, options_from_kwargs
+from ..transforms import matsubara_freqs
 from .observables import double_occupancy, quasiparticle_weight, spectral_weight_at_fermi_level
 
 __all__ = [
@@ -103,7 +104,7 @@ class BetheParameters:
 
     def matsubara(self) -> np.ndarray:
         """``i w_n = i (2n+1) pi / beta`` for ``n = -n_iw .. n_iw-1`` (TRIQS data order)."""
-        return 1j * np.pi * (2 * np.arange(-self.n_iw, self.n_iw) + 1) / self.beta
+        return matsubara_freqs(self.beta, self.n_iw)
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,7 +33,7 @@ import numpy as np
 
 from .._validation import finite_float, positive_float
 from ..errors import invalid_parameter
-from ..transforms import density_from_iw, fit_tail
+from ..transforms import density_from_iw, fit_tail, matsubara_freqs
 
 __all__ = ["quasiparticle_weight", "spectral_weight_at_fermi_level", "double_occupancy"]
 
@@ -45,10 +45,6 @@ def _full_mesh(name: str, values: object) -> np.ndarray:
             name, f"array of shape {arr.shape}", "a 1-d array on the full fermionic mesh, length 2*n_iw"
         )
     return arr
-
-
-def _matsubara(beta: float, n_iw: int) -> np.ndarray:
-    return 1j * np.pi * (2 * np.arange(-n_iw, n_iw) + 1) / beta
 
 
 def quasiparticle_weight(sigma_iw: np.ndarray, beta: float) -> float:
@@ -84,7 +80,7 @@ def double_occupancy(sigma_iw: np.ndarray, g_iw: np.ndarray, beta: float, U: flo
         raise invalid_parameter("g_iw", f"array of shape {g.shape}", f"the shape of sigma_iw {sigma.shape}")
     if U == 0.0:
         return n * n
-    iw = _matsubara(beta, g.shape[0] // 2)
+    iw = matsubara_freqs(beta, g.shape[0] // 2)
     sigma0 = fit_tail(sigma, iw)[0][0].real
     rest = (sigma - sigma0) * g  # ~ Sigma_1 / (iw)^2: no 1/(iw) term
     interaction = sigma0 * n + density_from_iw(rest, beta, moments=np.zeros((2,))).real
