@@ -73,11 +73,6 @@ class SweepArchive:
         if error is not None:
             raise error
 
-    @property
-    def active(self) -> bool:
-        """Whether this rank writes (rank 0)."""
-        return self._ar is not None
-
     def _write(self, func) -> None:
         """Run the write ``func`` on rank 0; an error there is raised on every rank (no rank is left
         waiting in a later broadcast of the loop)."""
