@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pathlib
@@ -18,8 +19,10 @@ import pytest
 from data_helpers import CHEAP_TOML, SMALL_TOML, cli_command, differences, run, small_dataset, write_config
 from triqs_mlsolver.data import schema
 from triqs_mlsolver.data.config import load_config
-from triqs_mlsolver.data.generate import generate
-from triqs_mlsolver.data.sampling import make_aim
+from triqs_mlsolver.data.distributions import Distribution
+from triqs_mlsolver.data.generate import generate, make_tasks
+from triqs_mlsolver.data.sampling import kondo_sample, make_aim, random_sample
+from triqs_mlsolver.data.solve import mirror_reference
 from triqs_mlsolver.errors import DatasetConfigError, DatasetSchemaError, DatasetWriteError
 from triqs_mlsolver.solvers.base import ImpurityProblem, SolverResult, get_solver, register
 from triqs_mlsolver.solvers.ed import diagonalize
@@ -121,6 +124,56 @@ def test_resume_of_a_complete_file_does_nothing(tmp_path):
     assert differences(path, copy) == []
 
 
+@pytest.mark.parametrize("family, local", [("random", 2), ("random", 4), ("kondo", 0)])
+def test_the_mirror_reference_equals_a_fresh_ed_solve_of_the_mirrored_aim(family, local):
+    """Particle-hole image of the even sample's ED against an independent solve of the odd sample
+    (asymmetric random baths, and a Kondo sample in a field: B -> -B)."""
+    config, _ = small_dataset()
+    cfg = load_config(config)
+    fam = dict(cfg.families)[family]
+    if family == "kondo":
+        fam = dataclasses.replace(fam, field=Distribution("fixed", value=0.05))
+    make = random_sample if family == "random" else kondo_sample
+    start = cfg.family_ranges()[family].start
+    even, odd = (make(fam, 4, cfg.output.n_iw_solve, cfg.seed, start + k, k) for k in (local, local + 1))
+    assert odd.params["mirrored"] == 1.0 and not np.allclose(even.h_loc, odd.h_loc)
+    image = mirror_reference(diagonalize(even.aim(), even.beta, cfg.reference.ed), even)
+    fresh = diagonalize(odd.aim(), odd.beta, cfg.reference.ed)
+    iw = 1j * np.pi * (2 * np.arange(64) + 1) / odd.beta
+    for b in BLOCKS:
+        np.testing.assert_allclose(image.poles[b].at(iw), fresh.poles[b].at(iw), atol=1e-10, rtol=0)
+        np.testing.assert_allclose(image.poles[b].tau(odd.beta, 51), fresh.poles[b].tau(odd.beta, 51), atol=1e-10)
+        np.testing.assert_allclose(image.density[b], fresh.density[b], atol=1e-10)
+    np.testing.assert_allclose(image.occupations, fresh.occupations, atol=1e-10)
+    np.testing.assert_allclose(image.double_occupancy, fresh.double_occupancy, atol=1e-10)
+    for name in ("e0", "energy", "free_energy"):
+        assert getattr(image, name) == pytest.approx(getattr(fresh, name), abs=1e-10), name
+
+
+def test_pending_odd_samples_are_made_with_their_partner():
+    """Mirror pairs: an odd sample is computed with its even partner (written only if pending)."""
+    config, _ = small_dataset()
+    cfg = load_config(config)
+    span = cfg.family_ranges()["random"]
+    pending = np.array([span.start + 1, span.start + 2, span.start + 3, span.start + 4])
+    got = sorted((t.indices.start, t.indices.stop, t.number) for t in make_tasks(cfg, pending) if t.family == "random")
+    assert got == [(span.start, span.start + 2, 0), (span.start + 2, span.start + 4, 2), (span.start + 4, span.start + 5, 4)]
+
+
+def test_resume_after_a_stop_inside_mirror_pairs_gives_the_uninterrupted_file(tmp_path):
+    """Whichever members of the pairs a run left pending, the resumed file is the same."""
+    config, path = small_dataset()
+    cfg = load_config(config)
+    copy = tmp_path / "copy.h5"
+    shutil.copy(path, copy)
+    span = cfg.family_ranges()["random"]
+    with h5py.File(copy, "r+") as f:  # an odd sample without its partner, an even one without its partner
+        for i in (span.start + 1, span.start + 2):
+            f["status"][i] = schema.PENDING
+    assert generate(config, copy, progress=False).n_written == 2
+    assert differences(path, copy) == []
+
+
 def test_resume_refuses_another_configuration_or_schema(tmp_path):
     config, path = small_dataset()
     copy = tmp_path / "copy.h5"
@@ -181,7 +234,7 @@ def test_read_only_folder_is_a_clear_error(tmp_path):
 
 
 def test_no_sample_is_marked_done_before_its_data_are_written(tmp_path, monkeypatch):
-    """A write that fails after the rows and before the status leaves the sample pending; resume completes it."""
+    """A write that fails after the rows and before the status leaves the samples pending; resume completes them."""
     config = write_config(tmp_path, CHEAP_TOML.replace("COUNT", "6"))
     reference = tmp_path / "reference.h5"
     generate(config, reference, progress=False)
@@ -190,7 +243,7 @@ def test_no_sample_is_marked_done_before_its_data_are_written(tmp_path, monkeypa
 
     def failing_sync(self):
         calls["n"] += 1
-        if calls["n"] == 5:  # the data flush of the third sample
+        if calls["n"] == 5:  # the data flush of the third task (a mirror pair: two samples)
             raise OSError("simulated I/O failure")
         original(self)
 
@@ -200,11 +253,11 @@ def test_no_sample_is_marked_done_before_its_data_are_written(tmp_path, monkeypa
         generate(config, path, progress=False)
     with schema.open_dataset(path) as f:
         status = f["status"][...]
-        assert (status == schema.DONE).sum() == 2 and (status == schema.PENDING).sum() == 4
+        assert (status == schema.DONE).sum() == 4 and (status == schema.PENDING).sum() == 2
         rows_written = [i for i in np.flatnonzero(status == schema.PENDING) if np.all(np.isfinite(f["reference/G_l"][i]))]
-        assert len(rows_written) == 1  # the third sample: its rows are in the file, its status is not set
+        assert len(rows_written) == 2  # the third pair: its rows are in the file, its status is not set
     monkeypatch.setattr(schema.DatasetWriter, "_sync", original)
-    assert generate(config, path, progress=False).n_written == 4
+    assert generate(config, path, progress=False).n_written == 2
     assert differences(reference, path) == []
 
 

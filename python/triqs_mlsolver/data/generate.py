@@ -1,6 +1,8 @@
 """Dataset generation: ``triqs-mlsolver generate CONFIG --out FILE.h5``, serial or under MPI, resumable.
 
-Work units ("tasks") are single samples of the random and Kondo families and whole DMFT loops of
+Work units ("tasks") are single samples of the random and Kondo families, mirror pairs of those
+families (``mirror = "pairs"``: the odd sample's reference is the particle-hole image of the even
+one's ED, :func:`.solve.mirror_reference`, which halves the reference cost) and whole DMFT loops of
 the Bethe family (a loop's iterations depend on each other).  Every rank, rank 0 included,
 asks a :class:`~triqs_mlsolver.parallel.Dispatcher` for the next task (answered at once by a
 service thread on rank 0, even while rank 0 computes), computes it, and posts the finished
@@ -30,15 +32,15 @@ from .bethe import bethe_loop, loop_parameters
 from .config import DatasetConfig, load_config
 from .sampling import kondo_sample, random_sample, sample_beta
 from .schema import DONE, FAILED, DatasetWriter, Record, create_file
-from .solve import reference_arrays, sample_arrays, solve_reference, solver_arrays, text
+from .solve import mirror_reference, reference_arrays, sample_arrays, solve_reference, solver_arrays, text
 
 __all__ = ["Task", "make_tasks", "run_task", "GenerateReport", "generate"]
 
 
 @dataclass(frozen=True)
 class Task:
-    """A unit of work: the samples ``indices`` of ``family``; ``number`` is the sample's position in
-    its family (random, kondo) or the loop number (bethe)."""
+    """A unit of work: the samples ``indices`` of ``family``; ``number`` is the position of the first
+    one in its family (random, kondo: one sample, or a mirror pair) or the loop number (bethe)."""
 
     family: str
     indices: range
@@ -47,8 +49,12 @@ class Task:
 
 def make_tasks(cfg: DatasetConfig, pending: np.ndarray) -> list[Task]:
     """The tasks that produce the ``pending`` samples, most expensive first: DMFT loops, then single
-    samples by increasing beta (the reference ED keeps more states at higher temperature), so that
-    the last tasks handed out are short and the ranks finish together."""
+    samples and mirror pairs by increasing beta (the reference ED keeps more states at higher
+    temperature), so that the last tasks handed out are short and the ranks finish together.
+
+    A pending odd member of a mirror pair is always made with its partner (whose reference it
+    needs; the partner is written only if pending too), so the file does not depend on where an
+    interrupted run stopped."""
     todo = np.zeros(cfg.n_samples, dtype=bool)
     todo[np.asarray(pending, dtype=int)] = True
     loops, singles = [], []
@@ -59,9 +65,16 @@ def make_tasks(cfg: DatasetConfig, pending: np.ndarray) -> list[Task]:
                 if todo[indices.start:indices.stop].any():
                     loops.append((loop_parameters(fam, loop)[1], loop, Task(name, indices, loop)))
         else:
+            paired = fam.mirror == "pairs"
             for i in np.flatnonzero(todo[span.start:span.stop]) + span.start:
-                local = int(i) - span.start
-                singles.append((sample_beta(fam, cfg.seed, int(i), local), int(i), Task(name, range(i, i + 1), local)))
+                i, local = int(i), int(i) - span.start
+                if paired and local % 2 == 1:
+                    task = Task(name, range(i - 1, i + 1), local - 1)
+                elif paired and i + 1 < span.stop and todo[i + 1]:
+                    continue  # made by the pair task of its odd partner
+                else:
+                    task = Task(name, range(i, i + 1), local)
+                singles.append((sample_beta(fam, cfg.seed, task.indices.start, task.number), task.indices.start, task))
     return [task for _, _, task in sorted(loops, key=lambda item: item[:2])] + [
         task for _, _, task in sorted(singles, key=lambda item: item[:2])]
 
@@ -103,25 +116,35 @@ def _bethe_task(task: Task, fam, cfg: DatasetConfig, pending: set) -> list[Recor
 
 
 def run_task(task: Task, cfg: DatasetConfig, pending: set) -> list[Record]:
-    """Compute the pending samples of ``task``; a sample that cannot be built is a FAILED record."""
+    """Compute the pending samples of ``task``; a sample that cannot be built is a FAILED record.
+
+    In a mirror pair the reference ED runs on the even sample only; the odd sample's reference is
+    its particle-hole image (or the same failure)."""
     fam = dict(cfg.families)[task.family]
     if task.family == "bethe":
         return _bethe_task(task, fam, cfg, pending)
     start = time.perf_counter()
     make = random_sample if task.family == "random" else kondo_sample
-    index = task.indices.start
     try:
-        sample = make(fam, cfg.reference.n_bath, cfg.output.n_iw_solve, cfg.seed, index, task.number)
+        samples = [make(fam, cfg.reference.n_bath, cfg.output.n_iw_solve, cfg.seed, index, task.number + k)
+                   for k, index in enumerate(task.indices)]
     except Exception as exc:  # an unbuildable sample is recorded, the run goes on
-        return [_failed(index, f"{type(exc).__name__}: {exc}", start)]
+        return [_failed(i, f"{type(exc).__name__}: {exc}", start) for i in task.indices if i in pending]
     ref_start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            ref = solve_reference(sample, cfg)
+            ref = solve_reference(samples[0], cfg)
         except Exception as exc:  # recorded as reference/ok = 0
             ref = exc
-    return [_solve_sample(sample, cfg, ref, time.perf_counter() - ref_start, caught, start)]
+    records = []
+    if samples[0].index in pending:
+        records.append(_solve_sample(samples[0], cfg, ref, time.perf_counter() - ref_start, caught, start))
+    for sample in samples[1:]:
+        start = time.perf_counter()
+        image = ref if isinstance(ref, BaseException) else mirror_reference(ref, samples[0])
+        records.append(_solve_sample(sample, cfg, image, time.perf_counter() - start, caught, start))
+    return records
 
 
 @dataclass

@@ -15,6 +15,7 @@ arrays are NaN.  Warnings are recorded too (``warning``), not printed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
@@ -22,6 +23,7 @@ import warnings
 import numpy as np
 
 from ..errors import SolverFailedError
+from ..poles import PoleGf
 from ..solvers.base import ImpurityProblem, get_solver
 from ..solvers.ed import EDResult, diagonalize
 from ..transforms import matsubara_freqs
@@ -29,7 +31,8 @@ from .config import FAMILY_CODES, DatasetConfig
 from .sampling import GF_STRUCT, Sample
 from .schema import TEXT_BYTES
 
-__all__ = ["matsubara", "text", "sample_arrays", "reference_arrays", "solver_arrays", "solve_reference"]
+__all__ = ["matsubara", "text", "sample_arrays", "reference_arrays", "solver_arrays", "solve_reference",
+           "mirror_reference"]
 
 BLOCKS = [name for name, _ in GF_STRUCT]
 SUM_RULE_TOL = 1e-6
@@ -87,6 +90,24 @@ def solve_reference(sample: Sample, cfg: DatasetConfig) -> EDResult:
             raise SolverFailedError(f"the reference G of block {b!r} has total weight {weight!r}, not 1 "
                                     f"(sum rule violated beyond {SUM_RULE_TOL:g}).")
     return ed
+
+
+def mirror_reference(ed: EDResult, sample: Sample) -> EDResult:
+    """The reference of the particle-hole mirror of ``sample`` (``mirror = "pairs"``), from its own.
+
+    ``d_s -> d_s^+``, ``c_ks -> -c_ks^+`` maps the sample's ``H`` onto ``H' - C`` of the mirror
+    (``h' = -h - U``, ``eps_k' = -eps_k``, same ``V``; ``C = -sum_s h_s - U - sum_ks eps_ks``): same
+    spectrum shifted by ``C``, so ``G'(z) = sum_p R_p^T/(z + E_p)``, ``rho' = 1 - rho^T``,
+    ``<n'_a n'_b> = 1 - n_a - n_b + <n_a n_b>`` (a != b), ``E' = E + C`` and ``F' = F + C``.
+    Equal to a fresh solve of the mirror up to round-off and the Lanczos tolerances."""
+    shift = -float(np.sum(sample.h_loc)) - sample.U - float(np.sum(sample.bath_eps))
+    poles = {b: PoleGf(-p.energies, np.swapaxes(p.residues, 1, 2)) for b, p in ed.poles.items()}
+    density = {b: np.eye(rho.shape[0]) - rho.T for b, rho in ed.density.items()}
+    n = ed.occupations
+    pair = 1.0 - n[:, None] - n[None, :] + ed.double_occupancy
+    np.fill_diagonal(pair, 1.0 - n)
+    return dataclasses.replace(ed, poles=poles, density=density, occupations=1.0 - n, double_occupancy=pair,
+                               e0=ed.e0 + shift, energy=ed.energy + shift, free_energy=ed.free_energy + shift)
 
 
 def reference_arrays(sample: Sample, cfg: DatasetConfig, ed: EDResult | BaseException, elapsed: float,
