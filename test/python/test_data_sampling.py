@@ -94,6 +94,22 @@ def test_mirror_pairs_are_exact_particle_hole_images():
     assert math.isclose(np.sum(ga.occupations) + np.sum(gb.occupations), 2.0, abs_tol=1e-10)
 
 
+@pytest.mark.parametrize("family, keys", [
+    ("random", {"level_mode": "filling", "level": {"dist": "uniform", "low": 0.3, "high": 1.0}}),
+    ("kondo", {"mirror": "pairs", "field": 0.05}),
+])
+def test_the_mirror_partner_equals_the_odd_sample_drawn_from_its_stream(family, keys):
+    fam = _family(family, **keys)
+    make = S.random_sample if family == "random" else S.kondo_sample
+    for even in (0, 4):
+        a, b = make(fam, 3, 128, 3, even, even), make(fam, 3, 128, 3, even + 1, even + 1)
+        c = S.mirror_partner(a)
+        assert (c.index, c.family, c.beta, c.U) == (b.index, b.family, b.beta, b.U)
+        for name in ("h_loc", "bath_eps", "bath_V"):
+            np.testing.assert_array_equal(getattr(c, name), getattr(b, name))
+        np.testing.assert_array_equal(c.param_row(), b.param_row())
+
+
 def test_metallic_start_is_the_semicircular_lattice_gf():
     """The free Bethe lattice at the Hartree-shifted chemical potential mu - U/2 (quadrature of the DOS)."""
     D, mu, U = 1.0, 1.3, 2.0

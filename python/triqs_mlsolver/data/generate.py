@@ -30,7 +30,7 @@ from .._progress import Progress
 from ..parallel import Comm, Dispatcher, world
 from .bethe import bethe_loop, loop_parameters
 from .config import DatasetConfig, load_config
-from .sampling import kondo_sample, random_sample, sample_beta
+from .sampling import kondo_sample, mirror_partner, random_sample, sample_beta
 from .schema import DONE, FAILED, DatasetWriter, Record, create_file
 from .solve import mirror_reference, reference_arrays, sample_arrays, solve_reference, solver_arrays, text
 
@@ -126,8 +126,9 @@ def run_task(task: Task, cfg: DatasetConfig, pending: set) -> list[Record]:
     start = time.perf_counter()
     make = random_sample if task.family == "random" else kondo_sample
     try:
-        samples = [make(fam, cfg.reference.n_bath, cfg.output.n_iw_solve, cfg.seed, index, task.number + k)
-                   for k, index in enumerate(task.indices)]
+        samples = [make(fam, cfg.reference.n_bath, cfg.output.n_iw_solve, cfg.seed, task.indices.start, task.number)]
+        if len(task.indices) == 2:
+            samples.append(mirror_partner(samples[0]))
     except Exception as exc:  # an unbuildable sample is recorded, the run goes on
         return [_failed(i, f"{type(exc).__name__}: {exc}", start) for i in task.indices if i in pending]
     ref_start = time.perf_counter()

@@ -52,6 +52,7 @@ __all__ = [
     "sample_beta",
     "random_sample",
     "kondo_sample",
+    "mirror_partner",
     "log_discretization",
     "filling_level",
     "haldane_kondo_temperature",
@@ -183,6 +184,13 @@ def _mirror(sample: Sample) -> Sample:
         params["T_K"] = haldane_kondo_temperature(sample.U, params["Gamma"], params["eps_d"])
     return Sample(sample.index, sample.family, sample.beta, sample.U, -sample.h_loc - sample.U,
                   -sample.bath_eps[:, ::-1], sample.bath_V[:, ::-1], params)
+
+
+def mirror_partner(sample: Sample) -> Sample:
+    """The odd sample after the even ``sample`` of a ``mirror = "pairs"`` family: the same as drawing
+    it from its stream (the even one's), without redoing the draws and the filling search."""
+    return _mirror(Sample(sample.index + 1, sample.family, sample.beta, sample.U, sample.h_loc, sample.bath_eps,
+                          sample.bath_V, sample.params))
 
 
 def _finish(index, family, beta, U, eps_d, B, eps_k, V_k, params, mirror: str, rng, pair_odd: bool) -> Sample:
