@@ -141,10 +141,10 @@ def run_task(task: Task, cfg: DatasetConfig, pending: set) -> list[Record]:
     records = []
     if samples[0].index in pending:
         records.append(_solve_sample(samples[0], cfg, ref, time.perf_counter() - ref_start, caught, start))
-    for sample in samples[1:]:
+    if len(samples) == 2:  # the odd member of a mirror pair (always pending)
         start = time.perf_counter()
         image = ref if isinstance(ref, BaseException) else mirror_reference(ref, samples[0])
-        records.append(_solve_sample(sample, cfg, image, time.perf_counter() - start, caught, start))
+        records.append(_solve_sample(samples[1], cfg, image, time.perf_counter() - start, caught, start))
     return records
 
 

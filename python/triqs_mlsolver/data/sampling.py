@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -189,8 +189,7 @@ def _mirror(sample: Sample) -> Sample:
 def mirror_partner(sample: Sample) -> Sample:
     """The odd sample after the even ``sample`` of a ``mirror = "pairs"`` family: the same as drawing
     it from its stream (the even one's), without redoing the draws and the filling search."""
-    return _mirror(Sample(sample.index + 1, sample.family, sample.beta, sample.U, sample.h_loc, sample.bath_eps,
-                          sample.bath_V, sample.params))
+    return _mirror(replace(sample, index=sample.index + 1))
 
 
 def _finish(index, family, beta, U, eps_d, B, eps_k, V_k, params, mirror: str, rng, pair_odd: bool) -> Sample:
