@@ -335,5 +335,5 @@ def test_invalid_arguments():
         ATOM.density(0.0)
     with pytest.raises(InvalidParameterError, match="^tol = "):
         ATOM.compressed(tol=-1.0)
-    with pytest.raises(Exception):
-        ATOM.energies[0] = 3.0  # read-only
+    with pytest.raises(ValueError, match="read-only"):
+        ATOM.energies[0] = 3.0
