@@ -10,7 +10,9 @@ one thread per rank.  Efficiency = rate(R) / (R rate(1)).  The time shares come 
 per-sample timings stored in the 1-rank file.  "busy" is the fraction of the elapsed time the
 ranks spent computing (the rest is waiting and writing); "CPU share" is the CPU time the ranks
 got per elapsed second (below 1 when other processes share the cores), and "eff. at full CPU"
-divides the efficiency by it, an estimate of the efficiency on idle cores.  "peak MiB" is the
+divides the efficiency by it, an estimate of the efficiency on idle cores.  "work/sample" is the
+busy time per sample relative to the first rank count: above 1 when the ranks slow each other down
+(shared cache and memory bandwidth), so that efficiency ~ busy / (work/sample).  "peak MiB" is the
 largest resident set of any process so far (a rank, for MPI runs).
 """
 
@@ -131,16 +133,17 @@ def main() -> None:
     print(f"dataset generation: {args.samples} samples of family '{args.family}' of {pathlib.Path(args.config).name}, "
           f"Nb_ref = {args.nb}, {os.cpu_count()} cores on this machine")
     print(f"{'ranks':>5} {'samples/s':>10} {'s/sample':>9} {'elapsed s':>10} {'wall s':>7} {'efficiency':>10} "
-          f"{'busy':>5} {'CPU share':>9} {'eff. at full CPU':>16} {'peak MiB':>9}")
+          f"{'busy':>5} {'work/sample':>11} {'CPU share':>9} {'eff. at full CPU':>16} {'peak MiB':>9}")
     base_res = results[base]
     rate1 = base_res["samples"] / base_res["elapsed"] / base
     share1 = sum(base_res["cpu"]) / (base * base_res["elapsed"])
+    work1 = sum(base_res["busy"]) / base_res["samples"]
     for r, res in results.items():
         rate = res["samples"] / res["elapsed"]
         busy = sum(res["busy"]) / (r * res["elapsed"])
         share = sum(res["cpu"]) / (r * res["elapsed"])
         print(f"{r:>5} {rate:>10.3f} {1 / rate:>9.3f} {res['elapsed']:>10.1f} {res['wall']:>7.1f} {rate / (r * rate1):>10.2f} "
-              f"{busy:>5.2f} {share:>9.2f} {(rate / share) / (r * rate1 / share1):>16.2f} {res['peak_mib']:>9.0f}")
+              f"{busy:>5.2f} {sum(res['busy']) / res['samples'] / work1:>11.2f} {share:>9.2f} {(rate / share) / (r * rate1 / share1):>16.2f} {res['peak_mib']:>9.0f}")
     print(f"files identical across rank counts: {same}")
     print(f"{'time per sample':<24} {'mean s':>8} {'share':>7}")
     for name, mean, share in shares:
