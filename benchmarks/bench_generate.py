@@ -142,8 +142,9 @@ def main() -> None:
         rate = res["samples"] / res["elapsed"]
         busy = sum(res["busy"]) / (r * res["elapsed"])
         share = sum(res["cpu"]) / (r * res["elapsed"])
+        work = sum(res["busy"]) / res["samples"] / work1
         print(f"{r:>5} {rate:>10.3f} {1 / rate:>9.3f} {res['elapsed']:>10.1f} {res['wall']:>7.1f} {rate / (r * rate1):>10.2f} "
-              f"{busy:>5.2f} {sum(res['busy']) / res['samples'] / work1:>11.2f} {share:>9.2f} {(rate / share) / (r * rate1 / share1):>16.2f} {res['peak_mib']:>9.0f}")
+              f"{busy:>5.2f} {work:>11.2f} {share:>9.2f} {(rate / share) / (r * rate1 / share1):>16.2f} {res['peak_mib']:>9.0f}")
     print(f"files identical across rank counts: {same}")
     print(f"{'time per sample':<24} {'mean s':>8} {'share':>7}")
     for name, mean, share in shares:

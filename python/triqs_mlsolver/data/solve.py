@@ -98,14 +98,14 @@ def mirror_reference(ed: EDResult, sample: Sample) -> EDResult:
     ``d_s -> d_s^+``, ``c_ks -> -c_ks^+`` maps the sample's ``H`` onto ``H' - C`` of the mirror
     (``h' = -h - U``, ``eps_k' = -eps_k``, same ``V``; ``C = -sum_s h_s - U - sum_ks eps_ks``): same
     spectrum shifted by ``C``, so ``G'(z) = sum_p R_p^T/(z + E_p)``, ``rho' = 1 - rho^T``,
-    ``<n'_a n'_b> = 1 - n_a - n_b + <n_a n_b>`` (a != b), ``E' = E + C`` and ``F' = F + C``.
+    ``<n'_a n'_b> = 1 - n_a - n_b + <n_a n_b>`` (diagonal ``<n_a n_a> = n_a`` included),
+    ``E' = E + C`` and ``F' = F + C``.
     Equal to a fresh solve of the mirror up to round-off and the Lanczos tolerances."""
     shift = -float(np.sum(sample.h_loc)) - sample.U - float(np.sum(sample.bath_eps))
     poles = {b: PoleGf(-p.energies, np.swapaxes(p.residues, 1, 2)) for b, p in ed.poles.items()}
     density = {b: np.eye(rho.shape[0]) - rho.T for b, rho in ed.density.items()}
     n = ed.occupations
     pair = 1.0 - n[:, None] - n[None, :] + ed.double_occupancy
-    np.fill_diagonal(pair, 1.0 - n)
     return dataclasses.replace(ed, poles=poles, density=density, occupations=1.0 - n, double_occupancy=pair,
                                e0=ed.e0 + shift, energy=ed.energy + shift, free_energy=ed.free_energy + shift)
 
