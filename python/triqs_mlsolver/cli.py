@@ -73,6 +73,9 @@ def _generate_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip fsync after each write (still safe against a killed run, not against a power cut)")
     parser.add_argument("--dry-run", action="store_true",
                         help="check the configuration and print the plan (samples, file size); generate nothing")
+    parser.add_argument("--order", choices=("cost", "index", "random"), default="cost",
+                        help="order of the work: longest first (cost, default: ranks finish together), by sample "
+                             "index, or a seeded random permutation (a partial file is an unbiased subset)")
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -93,7 +96,8 @@ def _generate(args: argparse.Namespace) -> int:
             return 0
         from .data.generate import generate
 
-        report = generate(args.config, args.out, comm=comm, progress=not args.quiet, fsync=not args.no_fsync)
+        report = generate(args.config, args.out, comm=comm, progress=not args.quiet, fsync=not args.no_fsync,
+                          order=args.order)
     except MLSolverError:
         if not comm.is_master:
             return 2  # the same error is printed once, by rank 0

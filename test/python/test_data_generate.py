@@ -23,7 +23,7 @@ from triqs_mlsolver.data.distributions import Distribution
 from triqs_mlsolver.data.generate import generate, make_tasks
 from triqs_mlsolver.data.sampling import kondo_sample, make_aim, random_sample
 from triqs_mlsolver.data.solve import mirror_reference
-from triqs_mlsolver.errors import DatasetConfigError, DatasetSchemaError, DatasetWriteError
+from triqs_mlsolver.errors import DatasetConfigError, DatasetSchemaError, DatasetWriteError, InvalidParameterError
 from triqs_mlsolver.solvers.base import ImpurityProblem, SolverResult, get_solver, register
 from triqs_mlsolver.solvers.ed import diagonalize
 
@@ -158,6 +158,24 @@ def test_pending_odd_samples_are_made_with_their_partner():
     pending = np.array([span.start + 1, span.start + 2, span.start + 3, span.start + 4])
     got = sorted((t.indices.start, t.indices.stop, t.number) for t in make_tasks(cfg, pending) if t.family == "random")
     assert got == [(span.start, span.start + 2, 0), (span.start + 2, span.start + 4, 2), (span.start + 4, span.start + 5, 4)]
+
+
+def test_task_orders_hand_out_the_same_work():
+    """index: sorted by first sample; random: a seeded permutation of it (any prefix an unbiased subset);
+    cost: the same tasks, longest first; an unknown order is refused by name."""
+    config, _ = small_dataset()
+    cfg = load_config(config)
+    pending = np.arange(cfg.n_samples)
+    key = lambda t: (t.family, t.indices.start, t.indices.stop, t.number)  # noqa: E731
+    by_index = make_tasks(cfg, pending, "index")
+    assert [t.indices.start for t in by_index] == sorted(t.indices.start for t in by_index)
+    random_order = make_tasks(cfg, pending, "random")
+    assert [key(t) for t in random_order] == [key(t) for t in make_tasks(cfg, pending, "random")]
+    assert [key(t) for t in random_order] != [key(t) for t in by_index]
+    for order in ("cost", "random"):
+        assert sorted(map(key, make_tasks(cfg, pending, order))) == sorted(map(key, by_index))
+    with pytest.raises(InvalidParameterError, match="order"):
+        make_tasks(cfg, pending, "fastest")
 
 
 def test_resume_after_a_stop_inside_mirror_pairs_gives_the_uninterrupted_file(tmp_path):

@@ -8,8 +8,11 @@ asks a :class:`~triqs_mlsolver.parallel.Dispatcher` for the next task (answered 
 service thread on rank 0, even while rank 0 computes), computes it, and posts the finished
 samples to rank 0 with a non-blocking send.  Rank 0 is the only writer: its service thread writes
 every result as it arrives (crash-safe order, see :mod:`.schema`; about 1 ms per sample), its
-own ones included, and updates the progress bar, while its main thread computes.  Tasks are handed out longest first (DMFT loops,
-then single samples from hot to cold).  Without MPI the same loop runs on one process.
+own ones included, and updates the progress bar, while its main thread computes.  Tasks are handed out
+in one of three orders (``order``): ``"cost"``, longest first (DMFT loops, then single samples from hot
+to cold), so that the ranks finish together; ``"index"``; or ``"random"``, a permutation seeded by the
+configuration's seed, so that a partial file is an unbiased subset of the finished one (the recipes
+of ``datasets/`` use it).  Without MPI the same loop runs on one process.
 
 Resuming: the file's status marks which samples are done; only the pending ones are
 computed, and since sample ``i`` depends only on the configuration and ``i`` the result is the
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._progress import Progress
+from ..errors import InvalidParameterError
 from ..parallel import Comm, Dispatcher, world
 from .bethe import bethe_loop, loop_parameters
 from .config import DatasetConfig, load_config
@@ -34,7 +38,10 @@ from .sampling import kondo_sample, mirror_partner, random_sample, sample_beta
 from .schema import DONE, FAILED, DatasetWriter, Record, create_file
 from .solve import mirror_reference, reference_arrays, sample_arrays, solve_reference, solver_arrays, text
 
-__all__ = ["Task", "make_tasks", "run_task", "GenerateReport", "generate"]
+__all__ = ["ORDERS", "Task", "make_tasks", "run_task", "GenerateReport", "generate"]
+
+
+ORDERS = ("cost", "index", "random")
 
 
 @dataclass(frozen=True)
@@ -47,10 +54,17 @@ class Task:
     number: int
 
 
-def make_tasks(cfg: DatasetConfig, pending: np.ndarray) -> list[Task]:
-    """The tasks that produce the ``pending`` samples, most expensive first: DMFT loops, then single
-    samples and mirror pairs by increasing beta (the reference ED keeps more states at higher
-    temperature), so that the last tasks handed out are short and the ranks finish together.
+def _check_order(order: str) -> None:
+    if order not in ORDERS:
+        raise InvalidParameterError(f"order must be one of {ORDERS}, got {order!r}")
+
+
+def make_tasks(cfg: DatasetConfig, pending: np.ndarray, order: str = "cost") -> list[Task]:
+    """The tasks that produce the ``pending`` samples.  ``order="cost"``: most expensive first (DMFT
+    loops, then single samples and mirror pairs by increasing beta: the reference ED keeps more states
+    at higher temperature), so that the last tasks handed out are short and the ranks finish together;
+    ``"index"``: by first sample index; ``"random"``: a permutation of the index order seeded by
+    ``cfg.seed`` (the same on every rank and at every resume), so any prefix is an unbiased subset.
 
     A pending odd member of a mirror pair is always made with its partner (whose reference it
     needs; the partner is written only if pending too), so the file does not depend on where an
@@ -75,6 +89,13 @@ def make_tasks(cfg: DatasetConfig, pending: np.ndarray) -> list[Task]:
                 else:
                     task = Task(name, range(i, i + 1), local)
                 singles.append((sample_beta(fam, cfg.seed, task.indices.start, task.number), task.indices.start, task))
+    _check_order(order)
+    if order != "cost":
+        tasks = sorted([item[2] for item in loops] + [item[2] for item in singles], key=lambda t: t.indices.start)
+        if order == "random":
+            rng = np.random.default_rng([cfg.seed, 0x6F72646572])  # an own stream, apart from the samples'
+            tasks = [tasks[k] for k in rng.permutation(len(tasks))]
+        return tasks
     return [task for _, _, task in sorted(loops, key=lambda item: item[:2])] + [
         task for _, _, task in sorted(singles, key=lambda item: item[:2])]
 
@@ -191,13 +212,15 @@ class _Worker:
 
 
 def generate(config: str | os.PathLike | DatasetConfig, out: str | os.PathLike, *, comm: Comm | None = None,
-             progress: bool = True, fsync: bool = True) -> GenerateReport:
+             progress: bool = True, fsync: bool = True, order: str = "cost") -> GenerateReport:
     """Generate (or complete) the dataset of ``config`` in the file ``out``; collective under MPI.
 
     The file is created at full size when it does not exist; otherwise it must have been made from
     the same configuration, and only its pending samples are computed.  Returns the report on
-    every rank (the per-rank lists are filled on rank 0).
+    every rank (the per-rank lists are filled on rank 0).  ``order`` is the order in which tasks are
+    handed out (:data:`ORDERS`, see :func:`make_tasks`); the finished file does not depend on it.
     """
+    _check_order(order)
     comm = comm or world()
     out = os.fspath(out)
     cfg = comm.run_on_master(lambda: config if isinstance(config, DatasetConfig) else load_config(config))
@@ -212,7 +235,7 @@ def generate(config: str | os.PathLike | DatasetConfig, out: str | os.PathLike, 
     pending = comm.run_on_master(prepare)
     start = time.perf_counter()
     report = GenerateReport(cfg.n_samples, int(pending.size))
-    tasks = make_tasks(cfg, pending)
+    tasks = make_tasks(cfg, pending, order)
     writer = holder.get("writer")
     try:
         bar = Progress(int(pending.size), "generate", enabled=progress and comm.is_master, unit="samples")
