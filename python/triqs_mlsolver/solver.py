@@ -25,7 +25,7 @@ import numpy as np
 
 from . import triqs_compat
 from ._validation import finite_float, int_in_range, positive_float
-from .errors import IgnoredOptionWarning, IncompatibleGfStructError
+from .errors import IgnoredOptionWarning, IncompatibleGfStructError, MissingDependencyError
 from .gf_struct import fix_gf_struct
 from .operators import Terms
 from .parallel import world
@@ -54,7 +54,7 @@ HUBBARDI_FLAGS = frozenset({"calc_gtau", "calc_gl", "calc_dm", "calc_gw"})
 
 
 class Solver:
-    """TRIQS-style impurity solver with a choice of method (``hubbard_i``, ``ipt``, ``ed``, ...).
+    """TRIQS-style impurity solver with a choice of method (``hubbard_i``, ``ipt``, ``ed``, ``ml``).
 
     Parameters
     ----------
@@ -106,7 +106,7 @@ class Solver:
         triqs_hubbardI's ``calc_*`` flags are accepted (``calc_gw=True`` fills ``G_w``/``Sigma_w``).
         """
         start = time.perf_counter()
-        solver_cls = get_solver(method)
+        solver_cls = _ml_solver() if method == "ml" else get_solver(method)
         ignored = sorted(set(options) & QMC_ONLY_OPTIONS)
         flags = {key: options.pop(key) for key in sorted(set(options) & HUBBARDI_FLAGS)}
         for key in ignored:
@@ -192,6 +192,17 @@ class Solver:
 
     def __repr__(self) -> str:
         return f"Solver(beta={self.beta}, gf_struct={self.gf_struct}, n_iw={self.n_iw}, n_tau={self.n_tau}, n_l={self.n_l})"
+
+
+def _ml_solver() -> type:
+    """The ``ml`` method, imported on first use (it needs torch)."""
+    try:
+        from .ml.method import MLSolver
+    except ImportError as exc:
+        if "torch" not in str(exc):
+            raise
+        raise MissingDependencyError("method 'ml' needs PyTorch: pip install torch (the CPU build suffices).") from None
+    return MLSolver
 
 
 def _storable(value):

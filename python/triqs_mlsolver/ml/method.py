@@ -1,0 +1,206 @@
+"""``method="ml"``: cheap solvers + the correction ensemble, with the uncertainty check and the ED fallback.
+
+For one orbital with two spin blocks and ``h_int = U n_up n_dn`` (plus optional one-body terms):
+
+1. ``G0_iw`` is put on the model's Matsubara grid (cut, or extended by the tail of ``Delta``), and the
+   model's cheap solvers run on it exactly as during dataset generation;
+2. :func:`~triqs_mlsolver.features.build_features` and the ensemble give ``G_l`` (sum rule exact),
+   its uncertainty and the domain check;
+3. accepted (inside the training box, uncertainty <= threshold): ``G(tau)`` and ``G(iw_n)`` follow
+   exactly from ``G_l``; ``Sigma = G0^-1 - G^-1`` gets its exact tail (``Sigma_0 = U n_other``,
+   ``Sigma_1 = U^2 n_other (1 - n_other)``) stitched above ``w_n = n_l/beta``, and
+   ``G = (G0^-1 - Sigma)^-1`` is returned with it;
+4. otherwise the problem is solved by ED with ``fallback_n_bath`` fitted bath sites per spin (a
+   :class:`~triqs_mlsolver.errors.OutOfDomainWarning` says why), unless ``fallback=False``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import int_in_range, nonnegative_float
+from ..errors import IncompatibleGfStructError, InvalidParameterError, ModelFileError, OutOfDomainWarning
+from ..features import build_features, project_sum_rule
+from ..operators import Terms
+from ..solvers.base import ImpurityProblem, SolverResult, get_solver, options_from_kwargs
+from ..solvers.dyson import stitch_sigma_tail, weiss_levels
+from ..transforms import fit_tail, legendre_to_iw, legendre_to_tau
+from .correction import CorrectionModel
+
+__all__ = ["DEFAULT_MODEL", "MLOptions", "MLSolver", "load_model"]
+
+DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "correction.pt")
+"""The pretrained model shipped with the package (recipe: ``bash scripts/train_default_model.sh``)."""
+_GF_STRUCT = (("up", 1), ("down", 1))
+
+
+def _doc(text: str, default):
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class MLOptions:
+    """Options of ``method="ml"``."""
+
+    model: str = _doc("model file (default: the pretrained model shipped with the package)", "")
+    max_uncertainty: float | None = _doc("largest accepted uncertainty max_tau std G(tau) (default: the model's "
+                                         "calibrated threshold)", None)
+    fallback: bool = _doc("solve by ED when the model is unsure or the input is outside its training domain", True)
+    fallback_n_bath: int = _doc("fitted bath sites per spin of the ED fallback", 7)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, (str, os.PathLike)):
+            raise InvalidParameterError(f"model = {self.model!r} is invalid: allowed is a model file path.")
+        if self.max_uncertainty is not None:
+            object.__setattr__(self, "max_uncertainty", nonnegative_float("max_uncertainty", self.max_uncertainty))
+        if not isinstance(self.fallback, (bool, np.bool_)):
+            raise InvalidParameterError(f"fallback = {self.fallback!r} is invalid: allowed is True or False.")
+        object.__setattr__(self, "fallback_n_bath", int_in_range("fallback_n_bath", self.fallback_n_bath, 1, 11))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_model(path: str, mtime: float) -> CorrectionModel:
+    return CorrectionModel.load(path)
+
+
+def load_model(path: str | os.PathLike = "") -> CorrectionModel:
+    """The correction model of ``path`` (default: the shipped one), read once per file version."""
+    path = os.fspath(path) or DEFAULT_MODEL
+    if not os.path.isfile(path):
+        hint = (" The package ships no pretrained model in this installation: train one with "
+                "`triqs-mlsolver train DATA.h5 --out model.pt` and pass model='model.pt'.") if path == DEFAULT_MODEL else ""
+        raise ModelFileError(f"model file {path!r} does not exist.{hint}")
+    return _cached_model(os.path.abspath(path), os.path.getmtime(path))
+
+
+def _interaction(h_int: Terms) -> tuple[float, np.ndarray]:
+    """``(U, h)`` of ``h_int = U n_0 n_1 + h_0 n_0 + h_1 n_1 + const``; anything else raises."""
+    u, h = 0.0, np.zeros(2)
+    for coef, mono in h_int:
+        if mono == ((True, 0), (True, 1), (False, 1), (False, 0)) and abs(coef.imag) <= 1e-12:
+            u = coef.real
+        elif len(mono) == 2 and mono[0] == (True, mono[1][1]) and not mono[1][0] and abs(coef.imag) <= 1e-12:
+            h[mono[1][1]] = coef.real
+        elif mono:
+            raise IncompatibleGfStructError(
+                f"h_int has the term {coef} * {mono}: method 'ml' supports h_int = U n_up n_dn (plus one-body terms "
+                "h_s n_s) on one orbital; use method='ed' for other interactions.")
+    return u, h
+
+
+def _g0_on_grid(g0: np.ndarray, beta: float, n_iw: int) -> np.ndarray:
+    """``G0(iw_n)`` (``(2 m, 2)``, spins as columns) on ``2 n_iw`` frequencies: cut, or extended by the tail of
+    ``Delta = iw - eps - G0^-1`` (moments fitted on the given frequencies)."""
+    m = g0.shape[0] // 2
+    if m >= n_iw:
+        return g0[m - n_iw: m + n_iw]
+    iw = 1j * np.pi * (2 * np.arange(-m, m) + 1) / beta
+    new = 1j * np.pi * (2 * np.arange(-n_iw, n_iw) + 1) / beta
+    d = iw[:, None] - 1.0 / g0
+    moments, _ = fit_tail(d, iw, max_moment=4)
+    out = 1.0 / (new[:, None] - sum(mk[None] / new[:, None] ** k for k, mk in enumerate(moments)))
+    out[n_iw - m: n_iw + m] = g0
+    return out
+
+
+class MLSolver:
+    """The ``ml`` method (see the module documentation)."""
+
+    name = "ml"
+    Options = MLOptions
+
+    def solve(self, problem: ImpurityProblem, options: MLOptions) -> SolverResult:
+        start = time.perf_counter()
+        if tuple(size for _, size in problem.gf_struct) != (1, 1):
+            raise IncompatibleGfStructError(f"gf_struct {list(problem.gf_struct)}: method 'ml' supports one orbital "
+                                            "with two spin blocks of size 1, e.g. [('up', 1), ('down', 1)].")
+        model = load_model(options.model)
+        n_l_model, out = model.n_l, model.metadata["output"]
+        if problem.n_l > n_l_model:
+            raise InvalidParameterError(f"n_l = {problem.n_l} is more than the model serves: allowed is "
+                                        f"n_l <= {n_l_model} (the Legendre coefficients it was trained on).")
+        beta, u_int = problem.beta, _interaction(problem.h_int)
+        u, h = u_int
+        names = [name for name, _ in problem.gf_struct]
+        g0_user = np.stack([problem.g0_iw[b][:, 0, 0] for b in names], axis=1)
+        iw_user = problem.iw()
+        levels, delta1 = weiss_levels(problem.g0_iw, iw_user)
+        e = np.array([levels[b][0, 0].real for b in names]) + h
+        g0 = _g0_on_grid(g0_user, beta, int(out["n_iw_solve"]))
+        n_iw = g0.shape[0] // 2
+        cheap_problem = ImpurityProblem(beta, _GF_STRUCT, {"up": g0[:, 0, None, None], "down": g0[:, 1, None, None]},
+                                        problem.h_int, n_tau=int(out["n_tau_solve"]), n_l=n_l_model)
+        g_l, timings = {}, {}
+        for name in model.layout.solvers:
+            spec = model.metadata["solvers"][name]
+            t0 = time.perf_counter()
+            cls = get_solver(spec["method"])
+            with warnings.catch_warnings(record=True) as caught:  # e.g. a poor 1-site bath fit: expected, recorded
+                warnings.simplefilter("always")
+                res = cls().solve(cheap_problem, options_from_kwargs(cls.Options, dict(spec["options"]), spec["method"]))
+            if caught:
+                timings[f"warnings_{name}"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+            g_l[name] = np.stack([res.g_l[b][:, 0, 0].real for b in ("up", "down")])[None]
+            timings[f"time_{name}"] = time.perf_counter() - t0
+        iw_pos = 1j * np.pi * (2 * np.arange(model.layout.n_delta) + 1) / beta
+        delta = (iw_pos[:, None] - e[None] + h[None] - 1.0 / g0[n_iw: n_iw + model.layout.n_delta]).T
+        t0 = time.perf_counter()
+        x = build_features(model.layout, beta, u, 0.5 * (e[0] + e[1]), e[1] - e[0], delta[None],
+                           float(np.mean([delta1[b][0, 0].real for b in names])), g_l)
+        pred = model.predict(x, g_l[model.layout.base], beta)
+        timings["time_network"] = time.perf_counter() - t0
+        threshold = model.threshold if options.max_uncertainty is None else options.max_uncertainty
+        uncertainty, in_domain = float(pred.uncertainty[0]), bool(pred.in_domain[0])
+        info = {"model": os.fspath(options.model) or DEFAULT_MODEL, "uncertainty": uncertainty, "threshold": threshold,
+                "in_domain": in_domain, "outside_domain": pred.outside[0], "U": u, **timings}
+        accepted = in_domain and uncertainty <= threshold
+        if not accepted:
+            why = (f"outside the training domain ({'; '.join(pred.outside[0])})" if not in_domain else
+                   f"uncertainty {uncertainty:.3g} above the threshold {threshold:.3g}")
+            if options.fallback:
+                warnings.warn(f"method 'ml': {why}; falling back to ED with {options.fallback_n_bath} bath sites.",
+                              OutOfDomainWarning, stacklevel=3)
+                return self._fallback(problem, options, info, start)
+            warnings.warn(f"method 'ml': {why}; fallback disabled, returning the network's answer.",
+                          OutOfDomainWarning, stacklevel=3)
+        result = _outputs(problem, pred.g_l[0], g0_user, u, h, names)
+        result.info.update(info, fallback=False, accepted=accepted, time_solve=time.perf_counter() - start)
+        return result
+
+    @staticmethod
+    def _fallback(problem: ImpurityProblem, options: MLOptions, info: dict, start: float) -> SolverResult:
+        ed = get_solver("ed")
+        result = ed().solve(problem, ed.Options(n_bath=options.fallback_n_bath))
+        result.info.update({f"ml_{k}": v for k, v in info.items()}, fallback=True, accepted=False,
+                           time_solve=time.perf_counter() - start)
+        return result
+
+
+def _outputs(problem: ImpurityProblem, g_l: np.ndarray, g0: np.ndarray, u: float, h: np.ndarray,
+             names: list) -> SolverResult:
+    """Every output from the predicted ``G_l`` (``(2, n_l_model)``) on the problem's meshes."""
+    beta, iw = problem.beta, problem.iw()
+    g_tau = legendre_to_tau(g_l.T, beta, np.linspace(0.0, beta, problem.n_tau))  # (n_tau, 2)
+    n = -g_tau[-1]
+    g_iw = legendre_to_iw(g_l.T, beta, problem.n_iw)
+    other = n[::-1]
+    moments = np.stack([u * other + h, u**2 * other * (1.0 - other)]).astype(complex)
+    sigma = stitch_sigma_tail((1.0 / g0 - 1.0 / g_iw)[:, :, None], iw, moments[:, :, None],
+                              w_match=g_l.shape[1] / beta)[:, :, 0]
+    g_iw = 1.0 / (1.0 / g0 - sigma)
+    g_l_out = project_sum_rule(g_l[:, : problem.n_l] / beta) * beta
+    block = lambda a, s: np.ascontiguousarray(a[:, s, None, None])  # noqa: E731
+    return SolverResult(
+        g_iw={b: block(g_iw, s) for s, b in enumerate(names)},
+        sigma_iw={b: block(sigma, s) for s, b in enumerate(names)},
+        g_tau={b: block(g_tau.astype(complex), s) for s, b in enumerate(names)},
+        g_l={b: block(g_l_out.T.astype(complex), s) for s, b in enumerate(names)},
+        density={b: np.array([[n[s]]], dtype=complex) for s, b in enumerate(names)},
+        info={"n": tuple(float(x) for x in n)},
+    )

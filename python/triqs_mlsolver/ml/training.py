@@ -1,0 +1,210 @@
+"""Training of the correction ensemble: split, normalization, members, early stopping, calibration.
+
+Each member is trained on a bootstrap resample of the training split (so the ensemble spread also
+reflects the finite data) with Adam, a learning rate halved when the validation loss stalls, and
+early stopping on that loss; the best-validation weights are kept.  The loss is the mean square of
+``(G_pred,l - G_ref,l)/beta`` after the sum-rule projection, which by Legendre orthogonality is
+``(1/beta^2) int_0^beta |G_pred(tau) - G_ref(tau)|^2 dtau``.  The default uncertainty threshold is
+the ``accept_quantile`` of the validation uncertainties; the domain box is the training split's
+range of every descriptor.  The metrics table compares the network with every cheap solver on the
+test split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .._progress import Progress
+from .._validation import int_in_range, positive_float
+from ..errors import InvalidParameterError
+from ..features import FeatureLayout, residual_target
+from .correction import CorrectionModel, descriptors
+from .metrics import format_table, prediction_errors, solver_errors, summarize
+from .network import ARCHITECTURES, CorrectionEnsemble
+from .samples import SampleSet, load_samples, split_groups
+
+__all__ = ["TrainOptions", "TrainReport", "train_correction", "evaluate"]
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Settings of ``triqs-mlsolver train`` (defaults reproduce the shipped model)."""
+
+    members: int = 5
+    architecture: str = "residual_mlp/1"
+    hidden: int = 256
+    depth: int = 3
+    epochs: int = 400
+    batch_size: int = 256
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-6
+    patience: int = 40
+    seed: int = 0
+    accept_quantile: float = 0.92
+    bootstrap: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "members", int_in_range("members", self.members, 1, 100))
+        if self.architecture not in ARCHITECTURES:
+            raise InvalidParameterError(f"architecture = {self.architecture!r} is invalid: allowed are "
+                                        f"{sorted(ARCHITECTURES)}.")
+        object.__setattr__(self, "hidden", int_in_range("hidden", self.hidden, 1, 65536))
+        object.__setattr__(self, "depth", int_in_range("depth", self.depth, 1, 64))
+        object.__setattr__(self, "epochs", int_in_range("epochs", self.epochs, 1))
+        object.__setattr__(self, "batch_size", int_in_range("batch_size", self.batch_size, 1))
+        object.__setattr__(self, "learning_rate", positive_float("learning_rate", self.learning_rate))
+        if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
+            raise InvalidParameterError(f"weight_decay = {self.weight_decay!r} is invalid: allowed is >= 0.")
+        object.__setattr__(self, "patience", int_in_range("patience", self.patience, 1))
+        object.__setattr__(self, "seed", int_in_range("seed", self.seed, 0, 2**63 - 1))
+        if not 0.0 < self.accept_quantile <= 1.0:
+            raise InvalidParameterError(f"accept_quantile = {self.accept_quantile!r} is invalid: allowed is in (0, 1].")
+
+
+@dataclass
+class TrainReport:
+    """Metrics rows per method on the test split, the table as text, and the split sizes."""
+
+    rows: dict
+    table: str
+    sizes: dict
+    seconds: float
+
+
+def _tensors(s: SampleSet, base: str, n_l: int) -> tuple:
+    g_base = s.g_l[base][:, :, :n_l] / s.beta[:, None, None]
+    g_ref = s.g_ref_l[:, :, :n_l] / s.beta[:, None, None]
+    as_t = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+    return as_t(s.features), as_t(g_base), as_t(g_ref)
+
+
+def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple, opt: TrainOptions,
+                  bar: Progress) -> int:
+    """Train member ``k`` in place; returns the epoch of its best validation loss."""
+    member = ensemble.members[k]
+    gen = torch.Generator().manual_seed(opt.seed * 1000 + k)
+    x, gb, gr = train
+    n = x.shape[0]
+    rows = torch.randint(0, n, (n,), generator=gen) if opt.bootstrap else torch.arange(n)
+    adam = torch.optim.Adam(member.parameters(), lr=opt.learning_rate, weight_decay=opt.weight_decay)
+    schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(adam, factor=0.5, patience=max(1, opt.patience // 4))
+    scale = float(torch.mean(ensemble.r_std ** 2))
+
+    def predict(xb, gbb):
+        z = (xb - ensemble.x_mean) / ensemble.x_std
+        r = (member(z) * ensemble.r_std + ensemble.r_mean).reshape(xb.shape[0], 2, ensemble.n_l)
+        return ensemble.project(gbb + r)
+
+    def validation_loss() -> float:
+        member.eval()
+        with torch.no_grad():
+            return float(torch.mean((predict(val[0], val[1]) - val[2]) ** 2) / scale)
+
+    # the untrained member (base + mean residual) competes too: training never makes it worse on validation
+    best, best_epoch, best_state = validation_loss(), -1, {key: v.clone() for key, v in member.state_dict().items()}
+    for epoch in range(opt.epochs):
+        member.train()
+        order = rows[torch.randperm(n, generator=gen)]
+        for start in range(0, n, opt.batch_size):
+            b = order[start:start + opt.batch_size]
+            loss = torch.mean((predict(x[b], gb[b]) - gr[b]) ** 2) / scale
+            adam.zero_grad()
+            loss.backward()
+            adam.step()
+        val_loss = validation_loss()
+        schedule.step(val_loss)
+        if val_loss < best:
+            best, best_epoch = val_loss, epoch
+            best_state = {key: v.clone() for key, v in member.state_dict().items()}
+        bar.postfix = f"member {k + 1}/{len(ensemble.members)} val {val_loss:.3e} best {best:.3e}"
+        bar.update(1)
+        if epoch - best_epoch >= opt.patience:
+            bar.update(opt.epochs - epoch - 1)
+            break
+    member.load_state_dict(best_state)
+    return best_epoch
+
+
+def evaluate(model: CorrectionModel, s: SampleSet) -> dict:
+    """Errors (per sample) of the model's prediction on the samples ``s``, with uncertainty and domain flags."""
+    pred = model.predict(s.features, s.g_l[model.layout.base], s.beta)
+    errors = prediction_errors(s, pred.g_l)
+    return {**errors, "uncertainty": pred.uncertainty, "in_domain": pred.in_domain}
+
+
+def train_correction(paths, layout: FeatureLayout, options: TrainOptions = TrainOptions(), *,
+                     progress: bool = True) -> tuple:
+    """Train a :class:`CorrectionModel` on the dataset files ``paths``; returns ``(model, report)``."""
+    start = time.perf_counter()
+    torch.manual_seed(options.seed)
+    samples = load_samples(paths, layout)
+    train_idx, val_idx, test_idx = split_groups(samples.groups, options.seed)
+    if min(train_idx.size, val_idx.size, test_idx.size) == 0:
+        raise InvalidParameterError(f"{len(samples)} usable samples in {samples.groups.size and np.unique(samples.groups).size} "
+                                    "groups are too few to split into training, validation and test sets: allowed "
+                                    "is at least 3 groups (10 or more for a meaningful model).")
+    train, val, test = (samples.subset(i) for i in (train_idx, val_idx, test_idx))
+    n_l = samples.n_l_out
+    ensemble = CorrectionEnsemble(layout.size, n_l, options.members, options.architecture, options.hidden,
+                                  options.depth)
+    r = residual_target(train.beta, train.g_ref_l, train.g_l[layout.base])
+    ensemble.set_normalization(train.features.mean(0), train.features.std(0), r.mean(0), r.std(0))
+    t_train, t_val = _tensors(train, layout.base, n_l), _tensors(val, layout.base, n_l)
+    bar = Progress(options.members * options.epochs, "train", enabled=progress, unit="epochs")
+    best_epochs = [_train_member(ensemble, k, t_train, t_val, options, bar) for k in range(options.members)]
+    bar.close()
+    desc = descriptors(layout, train.features, train.g_l[layout.base][:, :, :n_l], train.beta)
+    metadata = {
+        "architecture": {"name": options.architecture, "members": options.members, "hidden": options.hidden,
+                         "depth": options.depth, "n_l": n_l},
+        "layout": layout.to_dict(),
+        "training": {**dataclasses.asdict(options), "best_epochs": best_epochs,
+                     "sizes": {"train": len(train), "validation": len(val), "test": len(test)}},
+        "domain": {name: [float(v.min()), float(v.max())] for name, v in desc.items()},
+        "threshold": 0.0,
+        "datasets": samples.digests,
+    }
+    metadata.update(_dataset_settings(paths))
+    model = CorrectionModel(ensemble, layout, metadata)
+    val_eval = evaluate(model, val)
+    metadata["threshold"] = float(np.quantile(val_eval["uncertainty"], options.accept_quantile))
+    report = _report(model, test, time.perf_counter() - start)
+    metadata["metrics"] = report.rows
+    return model, report
+
+
+def _dataset_settings(paths) -> dict:
+    """The cheap solvers (method, options) and output grids of the first dataset: what the ml method reruns."""
+    import json
+
+    from ..data.schema import open_dataset
+
+    first = paths if isinstance(paths, (str,)) or hasattr(paths, "__fspath__") else list(paths)[0]
+    with open_dataset(first) as f:
+        config = json.loads(f.attrs["config"])
+    return {"solvers": config["solvers"], "output": config["output"]}
+
+
+def _report(model: CorrectionModel, test: SampleSet, seconds: float) -> TrainReport:
+    rows = {name: summarize(solver_errors(test, name)) for name in model.layout.solvers}
+    ev = evaluate(model, test)
+    rows["network"] = summarize({k: ev[k] for k in ("G", "Z", "n")})
+    accepted = ev["in_domain"] & (ev["uncertainty"] <= model.threshold)
+    rows["network accepted"] = summarize({k: ev[k][accepted] for k in ("G", "Z", "n")})
+    rows["network accepted"]["fraction"] = float(accepted.mean()) if accepted.size else float("nan")
+    if ev["G"].size > 2:
+        from scipy.stats import spearmanr
+
+        rows["network"]["spearman_uncertainty_error"] = float(spearmanr(ev["uncertainty"], ev["G"]).statistic)
+    table = format_table(rows, f"test split: {len(test)} samples")
+    table += (f"\naccepted (uncertainty <= {model.threshold:.3e} and inside the domain): "
+              f"{100 * rows['network accepted']['fraction']:.1f} %")
+    if "spearman_uncertainty_error" in rows["network"]:
+        table += f"; Spearman(uncertainty, error) = {rows['network']['spearman_uncertainty_error']:.2f}"
+    return TrainReport(rows=rows, table=table, sizes={"test": len(test)}, seconds=seconds)
