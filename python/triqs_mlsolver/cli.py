@@ -8,6 +8,7 @@ printed as one line on stderr with exit status 2; other exceptions propagate.
     triqs-mlsolver inspect FILE.h5                        # tree of the archive with object types
     triqs-mlsolver inspect FILE.h5 --plot G_iw --out g.png  # plot a Gf / BlockGf
     mpiexec -n 4 triqs-mlsolver generate dataset.toml --out data.h5   # training data (resumable)
+    triqs-mlsolver train data.h5 --out model.pt            # correction network (ensemble) + metrics table
     triqs-mlsolver dmft bethe --U 0.5:4:0.25 --beta 40 --method ipt,ed --out mott.h5   # Mott transition
     triqs-mlsolver demo                                   # the main job: Mott sweep with three solvers
 """
@@ -162,6 +163,21 @@ def _dmft(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- train
+
+
+def _train_arguments(parser: argparse.ArgumentParser) -> None:
+    from .ml.command import add_train_arguments
+
+    add_train_arguments(parser)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .ml.command import run_train
+
+    return run_train(args)
+
+
 # ----------------------------------------------------------------------------- demo
 
 
@@ -191,6 +207,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                _inspect_arguments, _inspect),
     Subcommand("generate", "generate (or resume) a training dataset: reference ED + cheap solvers, MPI-parallel",
                _generate_arguments, _generate),
+    Subcommand("train", "train the correction network on dataset files (or retrain one with --continue --add)",
+               _train_arguments, _train),
     Subcommand("dmft", "DMFT self-consistency loops: 'dmft bethe' sweeps U on the Bethe lattice (Mott transition)",
                _dmft_arguments, _dmft),
     Subcommand("demo", "the main job: Mott transition on the Bethe lattice with Hubbard-I, IPT and ED",

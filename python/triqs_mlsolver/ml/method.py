@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import int_in_range, nonnegative_float
-from ..errors import IncompatibleGfStructError, InvalidParameterError, ModelFileError, OutOfDomainWarning
+from ..errors import IncompatibleGfStructError, InvalidParameterError, MLSolverError, ModelFileError, OutOfDomainWarning
 from ..features import build_features, project_sum_rule
 from ..operators import Terms
 from ..solvers.base import ImpurityProblem, SolverResult, get_solver, options_from_kwargs
@@ -53,6 +53,8 @@ class MLOptions:
                                          "calibrated threshold)", None)
     fallback: bool = _doc("solve by ED when the model is unsure or the input is outside its training domain", True)
     fallback_n_bath: int = _doc("fitted bath sites per spin of the ED fallback", 7)
+    acquisition: str = _doc("dataset file that records every fallback case (its fitted model, reference ED and "
+                            "cheap solvers) for `train --continue MODEL --add FILE`; empty: record nothing", "")
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, (str, os.PathLike)):
@@ -62,6 +64,8 @@ class MLOptions:
         if not isinstance(self.fallback, (bool, np.bool_)):
             raise InvalidParameterError(f"fallback = {self.fallback!r} is invalid: allowed is True or False.")
         object.__setattr__(self, "fallback_n_bath", int_in_range("fallback_n_bath", self.fallback_n_bath, 1, 11))
+        if not isinstance(self.acquisition, (str, os.PathLike)):
+            raise InvalidParameterError(f"acquisition = {self.acquisition!r} is invalid: allowed is a file path.")
 
 
 @functools.lru_cache(maxsize=4)
@@ -166,7 +170,7 @@ class MLSolver:
             if options.fallback:
                 warnings.warn(f"method 'ml': {why}; falling back to ED with {options.fallback_n_bath} bath sites.",
                               OutOfDomainWarning, stacklevel=3)
-                return self._fallback(problem, options, info, start)
+                return self._fallback(problem, options, model, info, start)
             warnings.warn(f"method 'ml': {why}; fallback disabled, returning the network's answer.",
                           OutOfDomainWarning, stacklevel=3)
         result = _outputs(problem, pred.g_l[0], g0_user, u, h, names)
@@ -174,12 +178,37 @@ class MLSolver:
         return result
 
     @staticmethod
-    def _fallback(problem: ImpurityProblem, options: MLOptions, info: dict, start: float) -> SolverResult:
+    def _fallback(problem: ImpurityProblem, options: MLOptions, model: CorrectionModel, info: dict,
+                  start: float) -> SolverResult:
         ed = get_solver("ed")
         result = ed().solve(problem, ed.Options(n_bath=options.fallback_n_bath))
-        result.info.update({f"ml_{k}": v for k, v in info.items()}, fallback=True, accepted=False,
-                           time_solve=time.perf_counter() - start)
+        result.info.update({f"ml_{k}": v for k, v in info.items()}, fallback=True, accepted=False)
+        if options.acquisition:
+            result.info["acquisition"] = _record(problem, options, model, result.info)
+        result.info["time_solve"] = time.perf_counter() - start
         return result
+
+
+def _record(problem: ImpurityProblem, options: MLOptions, model: CorrectionModel, info: dict) -> dict:
+    """Append the fallback's fitted model to the acquisition file; a failure to record only warns."""
+    from ..data.acquisition import acquisition_config, record_case
+
+    names = [name for name, _ in problem.gf_struct]
+    meta = model.metadata
+    u, h = _interaction(problem.h_int)
+    levels, _ = weiss_levels(problem.g0_iw, problem.iw())
+    try:
+        cfg = acquisition_config(meta["output"], {s: meta["solvers"][s] for s in model.layout.solvers},
+                                 meta["reference"]["ed"], options.fallback_n_bath)
+        index = record_case(options.acquisition, cfg, problem.beta, u,
+                            np.array([levels[b][0, 0].real for b in names]) + h,
+                            np.stack([info["bath_eps"][b] for b in names]),
+                            np.stack([np.abs(info["bath_V"][b][0]) for b in names]))
+    except MLSolverError as exc:
+        warnings.warn(f"method 'ml': the fallback case was not recorded in {os.fspath(options.acquisition)!r}: {exc}",
+                      OutOfDomainWarning, stacklevel=4)
+        return {"file": os.fspath(options.acquisition), "index": -1}
+    return {"file": os.fspath(options.acquisition), "index": index}
 
 
 def _outputs(problem: ImpurityProblem, g_l: np.ndarray, g0: np.ndarray, u: float, h: np.ndarray,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._legendre import legendre_p, matsubara_matrix
+from .._legendre import matsubara_matrix
+from .correction import tau_basis
 from .samples import SampleSet
 
 __all__ = ["solver_errors", "prediction_errors", "summarize", "format_table"]
@@ -26,8 +27,8 @@ def solver_errors(s: SampleSet, name: str) -> dict:
 
 def prediction_errors(s: SampleSet, g_l: np.ndarray) -> dict:
     """Errors of predicted ``G_l`` ``(N, 2, n_l)`` against the reference."""
-    n_l, n_tau = g_l.shape[-1], s.g_ref_tau.shape[-1]
-    basis = (legendre_p(n_l, np.linspace(-1.0, 1.0, n_tau)) * np.sqrt(2.0 * np.arange(n_l) + 1.0)[:, None]).T
+    n_l = g_l.shape[-1]
+    basis = tau_basis(n_l, s.g_ref_tau.shape[-1])
     g_tau = (g_l / s.beta[:, None, None]) @ basis.T
     g_iw0 = g_l @ matsubara_matrix(np.array([0]), n_l)[0]
     sigma = s.g0_inv_iw0 - 1.0 / g_iw0

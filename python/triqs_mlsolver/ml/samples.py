@@ -111,6 +111,9 @@ def load_samples(paths, layout: FeatureLayout) -> SampleSet:
     n_l = {p["g_ref_l"].shape[-1] for p in parts}
     if len(n_l) != 1:
         raise DatasetSchemaError(f"the dataset files store different numbers of Legendre coefficients {sorted(n_l)}.")
+    if layout.n_l > min(n_l):
+        raise DatasetSchemaError(f"the feature layout takes n_l = {layout.n_l} Legendre coefficients per solver, but "
+                                 f"the dataset stores {min(n_l)}: allowed is n_l <= {min(n_l)} (train --n-l-input).")
     cat = lambda key: np.concatenate([p[key] for p in parts])  # noqa: E731
     per_solver = lambda key: {s: np.concatenate([p[key][s] for p in parts]) for s in layout.solvers}  # noqa: E731
     params = {c: np.concatenate([p["params"][c] for p in parts]) for c in parts[0]["params"]}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -29,7 +30,10 @@ from .metrics import format_table, prediction_errors, solver_errors, summarize
 from .network import ARCHITECTURES, CorrectionEnsemble
 from .samples import SampleSet, load_samples, split_groups
 
-__all__ = ["TrainOptions", "TrainReport", "train_correction", "evaluate"]
+DOMAIN_MARGIN = 0.02
+"""The domain box is the training split's range of each descriptor widened by this fraction on each side."""
+
+__all__ = ["DOMAIN_MARGIN", "TrainOptions", "TrainReport", "train_correction", "continue_training", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -139,10 +143,14 @@ def evaluate(model: CorrectionModel, s: SampleSet) -> dict:
 
 
 def train_correction(paths, layout: FeatureLayout, options: TrainOptions = TrainOptions(), *,
-                     progress: bool = True) -> tuple:
-    """Train a :class:`CorrectionModel` on the dataset files ``paths``; returns ``(model, report)``."""
+                     init: CorrectionModel | None = None, progress: bool = True) -> tuple:
+    """Train a :class:`CorrectionModel` on the dataset files ``paths``; returns ``(model, report)``.
+
+    With ``init`` (a model of the same layout and architecture) training starts from its weights and
+    keeps its normalization: the iterative-training step of :func:`continue_training`."""
     start = time.perf_counter()
     torch.manual_seed(options.seed)
+    paths = [os.fspath(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
     samples = load_samples(paths, layout)
     train_idx, val_idx, test_idx = split_groups(samples.groups, options.seed)
     if min(train_idx.size, val_idx.size, test_idx.size) == 0:
@@ -153,8 +161,14 @@ def train_correction(paths, layout: FeatureLayout, options: TrainOptions = Train
     n_l = samples.n_l_out
     ensemble = CorrectionEnsemble(layout.size, n_l, options.members, options.architecture, options.hidden,
                                   options.depth)
-    r = residual_target(train.beta, train.g_ref_l, train.g_l[layout.base])
-    ensemble.set_normalization(train.features.mean(0), train.features.std(0), r.mean(0), r.std(0))
+    if init is not None:
+        if init.layout != layout or init.n_l != n_l:
+            raise InvalidParameterError("the model to continue has another feature layout or n_l than the data: "
+                                        f"{init.layout.to_dict()} with n_l = {init.n_l}, data n_l = {n_l}.")
+        ensemble.load_state_dict(init.ensemble.state_dict())
+    else:
+        r = residual_target(train.beta, train.g_ref_l, train.g_l[layout.base])
+        ensemble.set_normalization(train.features.mean(0), train.features.std(0), r.mean(0), r.std(0))
     t_train, t_val = _tensors(train, layout.base, n_l), _tensors(val, layout.base, n_l)
     bar = Progress(options.members * options.epochs, "train", enabled=progress, unit="epochs")
     best_epochs = [_train_member(ensemble, k, t_train, t_val, options, bar) for k in range(options.members)]
@@ -166,11 +180,13 @@ def train_correction(paths, layout: FeatureLayout, options: TrainOptions = Train
         "layout": layout.to_dict(),
         "training": {**dataclasses.asdict(options), "best_epochs": best_epochs,
                      "sizes": {"train": len(train), "validation": len(val), "test": len(test)}},
-        "domain": {name: [float(v.min()), float(v.max())] for name, v in desc.items()},
+        "domain": {name: [float(v.min() - DOMAIN_MARGIN * np.ptp(v)), float(v.max() + DOMAIN_MARGIN * np.ptp(v))]
+                   for name, v in desc.items()},
         "threshold": 0.0,
         "datasets": samples.digests,
+        "dataset_files": [os.path.abspath(p) for p in paths],
     }
-    metadata.update(_dataset_settings(paths))
+    metadata.update(_dataset_settings(paths[0]))
     model = CorrectionModel(ensemble, layout, metadata)
     val_eval = evaluate(model, val)
     metadata["threshold"] = float(np.quantile(val_eval["uncertainty"], options.accept_quantile))
@@ -179,16 +195,51 @@ def train_correction(paths, layout: FeatureLayout, options: TrainOptions = Train
     return model, report
 
 
-def _dataset_settings(paths) -> dict:
-    """The cheap solvers (method, options) and output grids of the first dataset: what the ml method reruns."""
+def continue_training(model_path, add, data=None, options: TrainOptions | None = None, *,
+                      progress: bool = True) -> tuple:
+    """Retrain the model of ``model_path`` on its datasets (or ``data``) plus the files ``add``, from its weights.
+
+    The datasets are found at the paths stored in the model; their configuration digests must match the
+    stored ones (a regenerated or different file is refused).  Returns ``(model, report)``."""
+    model = CorrectionModel.load(model_path)
+    meta = model.metadata
+    if data is None:
+        data = meta["dataset_files"]
+        missing = [p for p in data if not os.path.isfile(p)]
+        if missing:
+            raise InvalidParameterError(f"the training files {missing} of {os.fspath(model_path)!r} are not there: "
+                                        "pass them again (train --continue MODEL --add FILE DATA.h5 ...).")
+    if options is None:
+        kept = {f.name for f in dataclasses.fields(TrainOptions)}
+        options = TrainOptions(**{k: v for k, v in meta["training"].items() if k in kept})
+    files = [os.fspath(p) for p in data] + [os.fspath(p) for p in ([add] if isinstance(add, (str, os.PathLike)) else add)]
+    digests = load_digests(files[: len(data)])
+    if digests != meta["datasets"][: len(digests)]:
+        raise InvalidParameterError(f"the training files {list(data)} are not those of the model (configuration "
+                                    "digests differ): pass the files it was trained on.")
+    return train_correction(files, model.layout, options, init=model, progress=progress)
+
+
+def load_digests(paths) -> list:
+    """The configuration digests of dataset files."""
+    from ..data.schema import open_dataset
+
+    out = []
+    for p in paths:
+        with open_dataset(p) as f:
+            out.append(str(f.attrs["config_digest"]))
+    return out
+
+
+def _dataset_settings(first) -> dict:
+    """The cheap solvers (method, options), output grids and reference settings of the first dataset."""
     import json
 
     from ..data.schema import open_dataset
 
-    first = paths if isinstance(paths, (str,)) or hasattr(paths, "__fspath__") else list(paths)[0]
     with open_dataset(first) as f:
         config = json.loads(f.attrs["config"])
-    return {"solvers": config["solvers"], "output": config["output"]}
+    return {"solvers": config["solvers"], "output": config["output"], "reference": config["reference"]}
 
 
 def _report(model: CorrectionModel, test: SampleSet, seconds: float) -> TrainReport:

@@ -1,0 +1,70 @@
+"""``triqs-mlsolver train``: train a correction model, or continue one with acquisition files.
+
+    triqs-mlsolver train DATA.h5 [DATA2.h5 ...] --out model.pt [--solvers hubbard_i,ipt,ed_nb1 --base ed_nb1]
+    triqs-mlsolver train --continue model.pt --add acquisition.h5 --out model2.pt
+
+The arguments are declared here without heavy imports; torch loads when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+__all__ = ["add_train_arguments", "run_train"]
+
+DEFAULT_SOLVERS = "hubbard_i,ipt,ed_nb1,ed_nb2"
+DEFAULT_BASE = "ed_nb2"
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", nargs="*", help="dataset files (triqs-mlsolver generate); with --continue: "
+                        "default the model's own training files")
+    parser.add_argument("--out", required=True, metavar="MODEL.pt", help="model file written")
+    parser.add_argument("--continue", dest="resume", metavar="MODEL.pt",
+                        help="retrain this model from its weights on its data plus the --add files")
+    parser.add_argument("--add", action="append", default=[], metavar="FILE.h5",
+                        help="acquisition file (recorded ml fallbacks) added with --continue (repeatable)")
+    parser.add_argument("--solvers", default=DEFAULT_SOLVERS,
+                        help=f"cheap solvers whose G_l are inputs, comma-separated (default {DEFAULT_SOLVERS})")
+    parser.add_argument("--base", default=DEFAULT_BASE, help=f"the solver whose G_l is corrected (default {DEFAULT_BASE})")
+    parser.add_argument("--n-l-input", type=int, default=30, help="Legendre coefficients per solver in the input")
+    parser.add_argument("--n-delta", type=int, default=16, help="Matsubara points of Delta(iw_n) in the input")
+    parser.add_argument("--members", type=int, default=5, help="ensemble members (default 5)")
+    parser.add_argument("--hidden", type=int, default=256, help="width of the hidden layers (default 256)")
+    parser.add_argument("--depth", type=int, default=3, help="hidden layers (default 3)")
+    parser.add_argument("--epochs", type=int, default=400, help="most epochs per member (default 400)")
+    parser.add_argument("--patience", type=int, default=40, help="early stopping: epochs without improvement")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split, the initialization and the batches")
+    parser.add_argument("--plots", metavar="DIR", help="write the test-split figures into DIR")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from ..errors import InvalidParameterError
+    from ..features import FeatureLayout
+    from .training import TrainOptions, continue_training, train_correction
+
+    if args.resume is None and not args.data:
+        raise InvalidParameterError("train needs dataset files (DATA.h5 ...) or --continue MODEL.pt.")
+    if args.add and args.resume is None:
+        raise InvalidParameterError("--add FILE needs --continue MODEL.pt (the model to retrain).")
+    if args.resume is not None:
+        if not args.add:
+            raise InvalidParameterError("--continue MODEL.pt needs at least one --add FILE.h5 to learn from.")
+        model, report = continue_training(args.resume, args.add, args.data or None, progress=not args.quiet)
+    else:
+        layout = FeatureLayout(solvers=tuple(s for s in args.solvers.split(",") if s), base=args.base,
+                               n_l=args.n_l_input, n_delta=args.n_delta)
+        options = TrainOptions(members=args.members, hidden=args.hidden, depth=args.depth, epochs=args.epochs,
+                               patience=args.patience, seed=args.seed)
+        model, report = train_correction(args.data, layout, options, progress=not args.quiet)
+    model.save(args.out)
+    print(report.table)
+    print(f"model written to {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB) after {report.seconds:.0f} s")
+    if args.plots:
+        from .plots import plot_test_split
+
+        for path in plot_test_split(model, args.plots):
+            print(f"figure written to {path}")
+    return 0

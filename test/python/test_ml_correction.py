@@ -1,0 +1,302 @@
+"""The correction network: features, the sum-rule projection, model files, training, method="ml".
+
+A tiny dataset (300 samples, Nb_ref = 3, Hubbard-I and 1-site ED as cheap solvers) is generated once;
+a small ensemble trained on it must beat its base solver on the held-out test split (a comparison,
+not a tuned number), and the ml method must reproduce the ED of the same problem better than
+Hubbard-I does, fall back to ED outside its domain and record the case.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import pickle
+import tempfile
+import warnings
+
+import h5py
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from data_helpers import write_config  # noqa: E402
+from triqs_mlsolver import Solver  # noqa: E402
+from triqs_mlsolver.errors import (  # noqa: E402
+    IncompatibleGfStructError,
+    InvalidParameterError,
+    ModelFileError,
+    OutOfDomainWarning,
+)
+from triqs_mlsolver.features import FeatureLayout, build_features, project_sum_rule, sum_rule_vector  # noqa: E402
+from triqs_mlsolver.operators import c, c_dag, n  # noqa: E402
+from triqs_mlsolver.poles import PoleGf  # noqa: E402
+
+TINY_TOML = """
+seed = 5
+[output]
+n_iw = 16
+n_iw_solve = 256
+n_tau = 51
+n_tau_solve = 1001
+n_l = 24
+n_w = 21
+[reference]
+n_bath = 3
+[solvers.hubbard_i]
+method = "hubbard_i"
+[solvers.ed1]
+method = "ed"
+options = { n_bath = 1, n_restarts = 1 }
+[families.random]
+count = 300
+beta = { dist = "loguniform", low = 5.0, high = 20.0 }
+U = { dist = "uniform", low = 0.5, high = 3.0 }
+level_mode = "shift"
+level = { dist = "uniform", low = -0.5, high = 0.5 }
+mirror = "pairs"
+"""
+LAYOUT = FeatureLayout(solvers=("hubbard_i", "ed1"), base="hubbard_i", n_l=16, n_delta=8)
+_CACHE: dict = {}
+
+
+def tiny_model():
+    """``(dataset path, model path, model, report)``, made once per test session (about 30 s)."""
+    if "model" not in _CACHE:
+        from triqs_mlsolver.data.generate import generate
+        from triqs_mlsolver.ml.training import TrainOptions, train_correction
+
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="mlsolver-ml-"))
+        data = folder / "tiny.h5"
+        generate(write_config(folder, TINY_TOML), data, progress=False)
+        options = TrainOptions(members=3, hidden=64, depth=2, epochs=120, patience=30, batch_size=64)
+        model, report = train_correction(data, LAYOUT, options, progress=False)
+        model.save(folder / "model.pt")
+        _CACHE["model"] = (data, folder / "model.pt", model, report)
+    return _CACHE["model"]
+
+
+# -- features and the sum rule ------------------------------------------------------------------
+def test_sum_rule_vector_gives_g0_plus_g_beta_of_a_pole_gf():
+    """a . G_l/beta = G(0+) + G(beta-) against the closed form of a Lehmann G with arbitrary weights."""
+    beta, n_l = 7.0, 40
+    g = PoleGf(np.array([-1.3, -0.2, 0.4, 2.1]), np.array([0.1, 0.3, 0.25, 0.05])[:, None, None] + 0j)
+    g_l = g.legendre(beta, n_l)[:, 0, 0].real
+    tau = g.tau(beta, 3)[:, 0, 0].real
+    assert sum_rule_vector(n_l) @ (g_l / beta) == pytest.approx(tau[0] + tau[-1], abs=1e-12)
+    assert tau[0] + tau[-1] == pytest.approx(-0.7, abs=1e-12)  # minus the total weight
+
+
+def test_projection_is_the_nearest_point_obeying_the_sum_rule(rng):
+    g = rng.normal(size=(5, 2, 30))
+    p = project_sum_rule(g)
+    a = sum_rule_vector(30)
+    np.testing.assert_allclose(p @ a, -1.0, atol=1e-13)
+    change = (p - g).reshape(-1, 30)
+    np.testing.assert_allclose(np.abs(change @ a), np.linalg.norm(change, axis=1) * np.linalg.norm(a), rtol=1e-12)
+    np.testing.assert_allclose(project_sum_rule(p), p, atol=1e-14)
+
+
+def test_features_are_laid_out_as_documented(rng):
+    g_l = {"hubbard_i": rng.normal(size=(3, 2, 20)), "ed1": rng.normal(size=(3, 2, 20))}
+    delta = rng.normal(size=(3, 2, 10)) + 1j * rng.normal(size=(3, 2, 10))
+    beta = np.array([5.0, 10.0, 20.0])
+    x = build_features(LAYOUT, beta, [1.0, 2.0, 3.0], [-0.5, -1.0, -1.5], 0.0, delta, [0.3, 0.2, 0.1], g_l)
+    cols = LAYOUT.columns()
+    assert x.shape == (3, LAYOUT.size) == (3, len(cols))
+    assert x[1, cols.index("ed1/G_l/dn/3")] == g_l["ed1"][1, 1, 3] / 10.0
+    assert x[2, cols.index("Delta/im/up/7")] == delta[2, 0, 7].imag
+    assert x[0, cols.index("log_beta")] == pytest.approx(np.log(5.0))
+    assert x[2, cols.index("beta_U")] == pytest.approx(60.0)
+    g_l["ed1"][1, 0, 2] = np.nan
+    with pytest.raises(InvalidParameterError, match="ed1/G_l/up/2"):
+        build_features(LAYOUT, beta, 1.0, 0.0, 0.0, delta, 0.3, g_l)
+    with pytest.raises(InvalidParameterError, match="base"):
+        FeatureLayout(solvers=("ipt",), base="ed1")
+
+
+# -- training --------------------------------------------------------------------------------------
+def test_trained_model_beats_its_base_on_held_out_samples():
+    _, _, _, report = tiny_model()
+    net, base = report.rows["network"], report.rows["hubbard_i"]
+    assert net["G_median"] < 0.5 * base["G_median"]
+    assert net["G_p95"] < base["G_p95"]
+    assert net["Z_median"] < base["Z_median"]
+
+
+def test_every_member_and_the_mean_obey_the_sum_rule_exactly():
+    data, _, model, _ = tiny_model()
+    from triqs_mlsolver.ml.samples import load_samples
+
+    s = load_samples(data, LAYOUT)
+    pred = model.predict(s.features[:50], s.g_l["hubbard_i"][:50], s.beta[:50])
+    a = sum_rule_vector(model.n_l)
+    np.testing.assert_allclose(pred.g_l / s.beta[:50, None, None] @ a, -1.0, atol=1e-12)
+    np.testing.assert_allclose(pred.members / s.beta[None, :50, None, None] @ a, -1.0, atol=1e-12)
+    assert np.all(pred.uncertainty >= 0)
+
+
+def test_split_keeps_mirror_pairs_together():
+    from triqs_mlsolver.ml.samples import split_groups
+
+    groups = np.repeat(np.arange(50), 2)
+    parts = split_groups(groups, seed=3)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(100))
+    for part in parts:
+        assert np.all(np.isin(groups[part ^ 1], groups[part]))  # the partner of every sample is in its part
+
+
+# -- model files -----------------------------------------------------------------------------------
+def test_model_file_round_trip_predicts_the_same(tmp_path):
+    data, path, model, _ = tiny_model()
+    from triqs_mlsolver.ml.correction import CorrectionModel
+    from triqs_mlsolver.ml.samples import load_samples
+
+    s = load_samples(data, LAYOUT)
+    again = CorrectionModel.load(path)
+    a = model.predict(s.features[:20], s.g_l["hubbard_i"][:20], s.beta[:20])
+    b = again.predict(s.features[:20], s.g_l["hubbard_i"][:20], s.beta[:20])
+    np.testing.assert_array_equal(a.g_l, b.g_l)
+    assert again.metadata["layout"] == LAYOUT.to_dict() and again.threshold == model.threshold
+
+
+class _Payload:
+    def __reduce__(self):
+        return (pathlib.Path.touch, (pathlib.Path(tempfile.gettempdir()) / "mlsolver-code-ran",))
+
+
+def test_a_model_file_carrying_code_is_refused_without_running_it(tmp_path):
+    from triqs_mlsolver.ml.correction import CorrectionModel
+
+    marker = pathlib.Path(tempfile.gettempdir()) / "mlsolver-code-ran"
+    marker.unlink(missing_ok=True)
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "triqs_mlsolver.model", "format_version": 1, "kind": "correction", "metadata": "{}",
+                "state": {"w": _Payload()}}, evil)
+    with pytest.raises(ModelFileError, match="never carry code"):
+        CorrectionModel.load(evil)
+    assert not marker.exists()
+
+
+def test_corrupted_foreign_and_incompatible_model_files_are_clear_errors(tmp_path):
+    from triqs_mlsolver.ml.correction import CorrectionModel
+    from triqs_mlsolver.ml.model_file import read_model_file, save_model_file
+
+    _, path, _, _ = tiny_model()
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes(path.read_bytes()[:5000])
+    with pytest.raises(ModelFileError, match="not readable"):
+        CorrectionModel.load(cut)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, other)
+    with pytest.raises(ModelFileError, match="not a triqs_mlsolver model"):
+        CorrectionModel.load(other)
+    metadata, state = read_model_file(path, "correction")
+    for change, message in ((("layout", "version"), "feature layout version"), (("architecture", "name"), "unknown")):
+        meta = {k: dict(v) if isinstance(v, dict) else v for k, v in metadata.items()}
+        meta[change[0]][change[1]] = 99 if change[1] == "version" else "transformer/7"
+        save_model_file(tmp_path / "changed.pt", "correction", meta, state)
+        with pytest.raises(ModelFileError, match=message):
+            CorrectionModel.load(tmp_path / "changed.pt")
+    with pytest.raises(ModelFileError, match="does not exist"):
+        CorrectionModel.load(tmp_path / "missing.pt")
+
+
+# -- method="ml" -----------------------------------------------------------------------------------
+def _solver(beta, eps_d, U, n_iw=300, n_l=20, gf_struct=(("up", 1), ("down", 1))):
+    """A Solver whose G0 is a 3-site bath like the tiny set's (eps_d = shift - U/2)."""
+    S = Solver(beta=beta, gf_struct=list(gf_struct), n_iw=n_iw, n_tau=401, n_l=n_l)
+    eps_k, v = np.array([-0.8, 0.1, 0.7]), np.array([0.35, 0.4, 0.3])
+    for _, g in S.G0_iw:
+        iw = 1j * np.pi * (2 * np.arange(-n_iw, n_iw) + 1) / beta
+        g.data[:, 0, 0] = 1.0 / (iw - eps_d - np.sum(v**2 / (iw[:, None] - eps_k), axis=1))
+    return S
+
+
+def _solve(S, U, method, **options):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        S.solve(h_int=U * n("up", 0) * n("down", 0), method=method, **options)
+    return {name: np.array(g.data[:, 0, 0]) for name, g in S.G_tau}, caught
+
+
+def test_ml_solve_is_closer_to_ed_than_hubbard_i_and_consistent():
+    _, path, _, _ = tiny_model()
+    beta, U = 12.0, 2.0
+    S = _solver(beta, 0.1 - U / 2, U)
+    g_ml, caught = _solve(S, U, "ml", model=str(path))
+    info = S.last_solve_info
+    assert info["fallback"] is False and info["in_domain"] and not [w for w in caught if w.category is OutOfDomainWarning]
+    for b in ("up", "down"):  # sum rule, density = -G(beta), Dyson between G and Sigma
+        assert g_ml[b][0].real + g_ml[b][-1].real == pytest.approx(-1.0, abs=1e-12)
+        assert S.density[b][0, 0].real == pytest.approx(-g_ml[b][-1].real, abs=1e-12)
+        np.testing.assert_allclose(1.0 / S.G_iw[b].data[:, 0, 0],
+                                   1.0 / S.G0_iw[b].data[:, 0, 0] - S.Sigma_iw[b].data[:, 0, 0], atol=1e-10)
+    sigma_tail = S.Sigma_iw["up"].data[-1, 0, 0]  # Hartree term U <n_dn> at the largest frequency
+    assert sigma_tail.real == pytest.approx(U * S.density["down"][0, 0].real, abs=2e-3)
+    g_hi, _ = _solve(S, U, "hubbard_i")
+    g_ed, _ = _solve(S, U, "ed", n_bath=3)  # the exact answer: G0 is a 3-site bath
+    err_ml = max(np.abs(g_ml[b] - g_ed[b]).max() for b in g_ed)
+    err_hi = max(np.abs(g_hi[b] - g_ed[b]).max() for b in g_ed)
+    assert err_ml < 0.5 * err_hi
+
+
+@pytest.mark.parametrize("beta, U, eps_shift", [(12.0, 6.0, 0.0), (100.0, 2.0, 0.0), (12.0, 2.0, 1.5)])
+def test_inputs_outside_the_training_box_fall_back_to_ed(beta, U, eps_shift):
+    """U twice the maximum, beta five times it, a filling outside it: flagged, solved by ED, warned."""
+    _, path, _, _ = tiny_model()
+    S = _solver(beta, eps_shift - U / 2, U)
+    g_ml, caught = _solve(S, U, "ml", model=str(path), fallback_n_bath=2)
+    assert S.last_solve_info["fallback"] is True and not S.last_solve_info["ml_in_domain"]
+    assert any(w.category is OutOfDomainWarning and "training domain" in str(w.message) for w in caught)
+    g_ed, _ = _solve(S, U, "ed", n_bath=2)
+    for b in g_ed:
+        np.testing.assert_allclose(g_ml[b], g_ed[b], atol=1e-12)
+
+
+def test_fallback_cases_are_recorded_and_learned_from(tmp_path):
+    data, path, model, _ = tiny_model()
+    from triqs_mlsolver.data.schema import DONE
+    from triqs_mlsolver.solvers.ed import diagonalize
+    from triqs_mlsolver.data.sampling import make_aim
+    from triqs_mlsolver.ml.training import continue_training
+
+    acq = tmp_path / "acq.h5"
+    U = 4.0
+    for beta in (12.0, 15.0):
+        S = _solver(beta, -U / 2, U)
+        _solve(S, U, "ml", model=str(path), fallback_n_bath=3, acquisition=str(acq))
+        assert S.last_solve_info["acquisition"]["file"] == str(acq)
+    with h5py.File(acq, "r") as f:
+        assert (f["status"][:2] == DONE).all() and (f["status"][2:] != DONE).all()
+        h_loc, eps, v = f["samples/h_loc"][1], f["samples/bath_eps"][1], f["samples/bath_V"][1]
+        beta = f["samples/params"][1][0]
+        stored = f["reference/G_l"][1]
+    ed = diagonalize(make_aim(U, h_loc, eps, v), beta)
+    np.testing.assert_allclose(ed.poles["up"].legendre(beta, stored.shape[-1])[:, 0, 0].real, stored[0], atol=1e-6)
+    assert model.domain["U"][1] < U
+    new, _ = continue_training(path, [acq], progress=False)
+    assert new.domain["U"][1] >= U and len(new.metadata["dataset_files"]) == 2
+
+
+def test_ml_refuses_what_it_cannot_serve():
+    _, path, model, _ = tiny_model()
+    S = _solver(12.0, -1.0, 2.0, n_l=model.n_l + 1)
+    with pytest.raises(InvalidParameterError, match=f"n_l <= {model.n_l}"):
+        _solve(S, 2.0, "ml", model=str(path))
+    S = _solver(12.0, -1.0, 2.0)
+    with pytest.raises(IncompatibleGfStructError, match="h_int"):
+        S.solve(h_int=2.0 * n("up", 0) * n("down", 0) + 0.3 * c_dag("up", 0) * c("down", 0)
+                + 0.3 * c_dag("down", 0) * c("up", 0), method="ml", model=str(path))
+    with pytest.raises(ModelFileError, match="does not exist"):
+        _solve(S, 2.0, "ml", model="/nonexistent/model.pt")
+    with pytest.raises(InvalidParameterError, match="unknown option"):
+        _solve(S, 2.0, "ml", model=str(path), n_bath=3)
+
+
+def test_pickle_of_the_payload_would_run_code():
+    """The refusal above is meaningful: plain pickle of that payload does execute the call."""
+    marker = pathlib.Path(tempfile.gettempdir()) / "mlsolver-code-ran"
+    marker.unlink(missing_ok=True)
+    pickle.loads(pickle.dumps(_Payload()))
+    assert marker.exists()
+    marker.unlink()
