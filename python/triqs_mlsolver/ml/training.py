@@ -4,9 +4,12 @@ Each member is trained on a bootstrap resample of the training split (so the ens
 reflects the finite data) with Adam, a learning rate halved when the validation loss stalls, and
 early stopping on that loss; the best-validation weights are kept.  The loss is the mean square of
 ``(G_pred,l - G_ref,l)/beta`` after the sum-rule projection, which by Legendre orthogonality is
-``(1/beta^2) int_0^beta |G_pred(tau) - G_ref(tau)|^2 dtau``.  The default uncertainty threshold is
+``(1/beta^2) int_0^beta |G_pred(tau) - G_ref(tau)|^2 dtau``, plus ``z_weight`` times the mean square of
+the error of the quasiparticle weight ``Z = 1/(1 - Im Sigma(i w_0)/w_0)`` (linearized around the
+reference; Z is far more sensitive to ``G(i w_0)`` than ``G(tau)`` is at large beta), each term divided by
+the base solver's value on the training split.  The default uncertainty threshold is
 the ``accept_quantile`` of the validation uncertainties; the domain box is the training split's
-range of every descriptor.  The metrics table compares the network with every cheap solver on the
+range of every descriptor, widened by :data:`DOMAIN_MARGIN`.  The metrics table compares the network with every cheap solver on the
 test split.
 """
 
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .._legendre import matsubara_matrix
 from .._progress import Progress
 from .._validation import int_in_range, positive_float
 from ..errors import InvalidParameterError
@@ -52,6 +56,7 @@ class TrainOptions:
     seed: int = 0
     accept_quantile: float = 0.92
     bootstrap: bool = True
+    z_weight: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "members", int_in_range("members", self.members, 1, 100))
@@ -67,6 +72,8 @@ class TrainOptions:
             raise InvalidParameterError(f"weight_decay = {self.weight_decay!r} is invalid: allowed is >= 0.")
         object.__setattr__(self, "patience", int_in_range("patience", self.patience, 1))
         object.__setattr__(self, "seed", int_in_range("seed", self.seed, 0, 2**63 - 1))
+        if not (self.z_weight >= 0 and math.isfinite(self.z_weight)):
+            raise InvalidParameterError(f"z_weight = {self.z_weight!r} is invalid: allowed is >= 0.")
         if not 0.0 < self.accept_quantile <= 1.0:
             raise InvalidParameterError(f"accept_quantile = {self.accept_quantile!r} is invalid: allowed is in (0, 1].")
 
@@ -82,10 +89,18 @@ class TrainReport:
 
 
 def _tensors(s: SampleSet, base: str, n_l: int) -> tuple:
+    """``(x, g_base, g_ref, z_weights)`` as float32 tensors; ``z_weights`` ``(N, 2, n_l)`` linearize
+    ``Z = 1/(1 - Im Sigma(i w_0)/w_0)`` around the reference: ``dZ = z_weights . d(G_l/beta)`` with
+    ``dSigma(i w_0) = dG(i w_0)/G(i w_0)^2`` and ``G(i w_0) = beta sum_l T_0l G_l/beta``."""
     g_base = s.g_l[base][:, :, :n_l] / s.beta[:, None, None]
     g_ref = s.g_ref_l[:, :, :n_l] / s.beta[:, None, None]
+    t0 = matsubara_matrix(np.array([0]), n_l)[0]
+    g_iw0 = s.g_ref_l[:, :, :n_l] @ t0
+    w0 = np.pi / s.beta
+    z_weights = (s.z_ref**2 * s.beta[:, None] / w0[:, None])[:, :, None] * np.imag(t0[None, None, :]
+                                                                                  / g_iw0[:, :, None] ** 2)
     as_t = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
-    return as_t(s.features), as_t(g_base), as_t(g_ref)
+    return as_t(s.features), as_t(g_base), as_t(g_ref), as_t(z_weights)
 
 
 def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple, opt: TrainOptions,
@@ -93,22 +108,28 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
     """Train member ``k`` in place; returns the epoch of its best validation loss."""
     member = ensemble.members[k]
     gen = torch.Generator().manual_seed(opt.seed * 1000 + k)
-    x, gb, gr = train
+    x, gb, gr, zw = train
     n = x.shape[0]
     rows = torch.randint(0, n, (n,), generator=gen) if opt.bootstrap else torch.arange(n)
     adam = torch.optim.Adam(member.parameters(), lr=opt.learning_rate, weight_decay=opt.weight_decay)
     schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(adam, factor=0.5, patience=max(1, opt.patience // 4))
-    scale = float(torch.mean(ensemble.r_std ** 2))
+    # each term relative to the base solver's error on the training split
+    scale_g = float(torch.mean((ensemble.project(gb) - gr) ** 2)) + 1e-30
+    scale_z = float(torch.mean(torch.sum(zw * (gb - gr), dim=-1) ** 2)) + 1e-30
 
     def predict(xb, gbb):
         z = (xb - ensemble.x_mean) / ensemble.x_std
         r = (member(z) * ensemble.r_std + ensemble.r_mean).reshape(xb.shape[0], 2, ensemble.n_l)
         return ensemble.project(gbb + r)
 
+    def loss_of(xb, gbb, grb, zwb):
+        d = predict(xb, gbb) - grb
+        return torch.mean(d**2) / scale_g + opt.z_weight * torch.mean(torch.sum(zwb * d, dim=-1) ** 2) / scale_z
+
     def validation_loss() -> float:
         member.eval()
         with torch.no_grad():
-            return float(torch.mean((predict(val[0], val[1]) - val[2]) ** 2) / scale)
+            return float(loss_of(*val))
 
     # the untrained member (base + mean residual) competes too: training never makes it worse on validation
     best, best_epoch, best_state = validation_loss(), -1, {key: v.clone() for key, v in member.state_dict().items()}
@@ -117,7 +138,7 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
         order = rows[torch.randperm(n, generator=gen)]
         for start in range(0, n, opt.batch_size):
             b = order[start:start + opt.batch_size]
-            loss = torch.mean((predict(x[b], gb[b]) - gr[b]) ** 2) / scale
+            loss = loss_of(x[b], gb[b], gr[b], zw[b])
             adam.zero_grad()
             loss.backward()
             adam.step()
