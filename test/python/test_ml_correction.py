@@ -300,3 +300,24 @@ def test_pickle_of_the_payload_would_run_code():
     pickle.loads(pickle.dumps(_Payload()))
     assert marker.exists()
     marker.unlink()
+
+
+def test_batched_solves_equal_single_solves():
+    """solve_many: one network call for all problems, each result the Solver's (fallback included)."""
+    _, path, _, _ = tiny_model()
+    from triqs_mlsolver.ml.method import MLOptions, solve_many
+
+    cases = [(12.0, 2.0, 0.1), (8.0, 1.0, -0.2), (12.0, 6.0, 0.0)]
+    problems, singles = [], []
+    for beta, U, shift in cases:
+        S = _solver(beta, shift - U / 2, U)
+        g, _ = _solve(S, U, "ml", model=str(path), fallback_n_bath=2)
+        singles.append((g, S.last_solve_info["fallback"]))
+        problems.append(S._problem(U * n("up", 0) * n("down", 0), with_refreq=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutOfDomainWarning)
+        batch = solve_many(problems, MLOptions(model=str(path), fallback_n_bath=2))
+    assert [r.info["fallback"] for r in batch] == [fb for _, fb in singles] == [False, False, True]
+    for result, (g, _) in zip(batch, singles):
+        for b in g:
+            np.testing.assert_allclose(result.g_tau[b][:, 0, 0], g[b], atol=1e-6)

@@ -33,7 +33,7 @@ from ..solvers.dyson import stitch_sigma_tail, weiss_levels
 from ..transforms import fit_tail, legendre_to_iw, legendre_to_tau
 from .correction import CorrectionModel
 
-__all__ = ["DEFAULT_MODEL", "MLOptions", "MLSolver", "load_model"]
+__all__ = ["DEFAULT_MODEL", "MLOptions", "MLSolver", "load_model", "solve_many"]
 
 DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "correction.pt")
 """The pretrained model shipped with the package (recipe: ``bash scripts/train_default_model.sh``)."""
@@ -113,80 +113,115 @@ def _g0_on_grid(g0: np.ndarray, beta: float, n_iw: int) -> np.ndarray:
     return out
 
 
+@dataclass
+class _Prepared:
+    """One problem ready for the network: its features, the cheap solvers' G_l and what the outputs need."""
+
+    problem: ImpurityProblem
+    x: np.ndarray
+    g_l: dict
+    g0: np.ndarray
+    u: float
+    h: np.ndarray
+    info: dict
+
+
+def _prepare(problem: ImpurityProblem, model: CorrectionModel) -> _Prepared:
+    """Check the problem, run the model's cheap solvers on its ``G0`` (on the training grid) and build the features."""
+    if tuple(size for _, size in problem.gf_struct) != (1, 1):
+        raise IncompatibleGfStructError(f"gf_struct {list(problem.gf_struct)}: method 'ml' supports one orbital "
+                                        "with two spin blocks of size 1, e.g. [('up', 1), ('down', 1)].")
+    if problem.n_l > model.n_l:
+        raise InvalidParameterError(f"n_l = {problem.n_l} is more than the model serves: allowed is "
+                                    f"n_l <= {model.n_l} (the Legendre coefficients it was trained on).")
+    beta = problem.beta
+    u, h = _interaction(problem.h_int)
+    names = [name for name, _ in problem.gf_struct]
+    g0_user = np.stack([problem.g0_iw[b][:, 0, 0] for b in names], axis=1)
+    levels, delta1 = weiss_levels(problem.g0_iw, problem.iw())
+    e = np.array([levels[b][0, 0].real for b in names]) + h
+    g0 = _g0_on_grid(g0_user, beta, int(model.metadata["output"]["n_iw_solve"]))
+    n_iw = g0.shape[0] // 2
+    # G_l does not depend on n_tau (bitwise): the cheap solvers skip the G(tau) output
+    cheap = ImpurityProblem(beta, _GF_STRUCT, {"up": g0[:, 0, None, None], "down": g0[:, 1, None, None]},
+                            problem.h_int, n_tau=2, n_l=model.n_l)
+    g_l, info = {}, {}
+    for name in model.layout.solvers:
+        spec = model.metadata["solvers"][name]
+        t0 = time.perf_counter()
+        cls = get_solver(spec["method"])
+        with warnings.catch_warnings(record=True) as caught:  # e.g. a poor 1-site bath fit: expected, recorded
+            warnings.simplefilter("always")
+            res = cls().solve(cheap, options_from_kwargs(cls.Options, dict(spec["options"]), spec["method"]))
+        if caught:
+            info[f"warnings_{name}"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+        g_l[name] = np.stack([res.g_l[b][:, 0, 0].real for b in ("up", "down")])[None]
+        info[f"time_{name}"] = time.perf_counter() - t0
+    iw_pos = 1j * np.pi * (2 * np.arange(model.layout.n_delta) + 1) / beta
+    delta = (iw_pos[:, None] - e[None] + h[None] - 1.0 / g0[n_iw: n_iw + model.layout.n_delta]).T
+    x = build_features(model.layout, beta, u, 0.5 * (e[0] + e[1]), e[1] - e[0], delta[None],
+                       float(np.mean([delta1[b][0, 0].real for b in names])), g_l)
+    return _Prepared(problem, x[0], {k: v[0] for k, v in g_l.items()}, g0_user, u, h, {"U": u, **info})
+
+
+def solve_many(problems, options: MLOptions | None = None) -> list:
+    """``method="ml"`` for many problems at once: the cheap solvers per problem, one network call for all.
+
+    Returns one :class:`~triqs_mlsolver.solvers.base.SolverResult` per problem, each exactly what
+    ``Solver.solve(method="ml")`` gives for it (fallbacks included)."""
+    options = options or MLOptions()
+    start = time.perf_counter()
+    model = load_model(options.model)
+    prepared = [_prepare(p, model) for p in problems]
+    if not prepared:
+        return []
+    t0 = time.perf_counter()
+    pred = model.predict(np.stack([p.x for p in prepared]), np.stack([p.g_l[model.layout.base] for p in prepared]),
+                         np.array([p.problem.beta for p in prepared]))
+    network = (time.perf_counter() - t0) / len(prepared)
+    threshold = model.threshold if options.max_uncertainty is None else options.max_uncertainty
+    results = []
+    for k, p in enumerate(prepared):
+        uncertainty, in_domain = float(pred.uncertainty[k]), bool(pred.in_domain[k])
+        info = {"model": os.fspath(options.model) or DEFAULT_MODEL, "uncertainty": uncertainty, "threshold": threshold,
+                "in_domain": in_domain, "outside_domain": pred.outside[k], **p.info, "time_network": network}
+        accepted = in_domain and uncertainty <= threshold
+        if not accepted:
+            why = (f"outside the training domain ({'; '.join(pred.outside[k])})" if not in_domain else
+                   f"uncertainty {uncertainty:.3g} above the threshold {threshold:.3g}")
+            if options.fallback:
+                warnings.warn(f"method 'ml': {why}; falling back to ED with {options.fallback_n_bath} bath sites.",
+                              OutOfDomainWarning, stacklevel=3)
+                results.append(_fallback(p.problem, options, model, info, start))
+                continue
+            warnings.warn(f"method 'ml': {why}; fallback disabled, returning the network's answer.",
+                          OutOfDomainWarning, stacklevel=3)
+        result = _outputs(p.problem, pred.g_l[k], p.g0, p.u, p.h, [name for name, _ in p.problem.gf_struct])
+        result.info.update(info, fallback=False, accepted=accepted, time_solve=time.perf_counter() - start)
+        results.append(result)
+    return results
+
+
 class MLSolver:
-    """The ``ml`` method (see the module documentation)."""
+    """The ``ml`` method (see the module documentation) as a solver plugin of the ``Solver``."""
 
     name = "ml"
     Options = MLOptions
 
     def solve(self, problem: ImpurityProblem, options: MLOptions) -> SolverResult:
-        start = time.perf_counter()
-        if tuple(size for _, size in problem.gf_struct) != (1, 1):
-            raise IncompatibleGfStructError(f"gf_struct {list(problem.gf_struct)}: method 'ml' supports one orbital "
-                                            "with two spin blocks of size 1, e.g. [('up', 1), ('down', 1)].")
-        model = load_model(options.model)
-        n_l_model, out = model.n_l, model.metadata["output"]
-        if problem.n_l > n_l_model:
-            raise InvalidParameterError(f"n_l = {problem.n_l} is more than the model serves: allowed is "
-                                        f"n_l <= {n_l_model} (the Legendre coefficients it was trained on).")
-        beta, u_int = problem.beta, _interaction(problem.h_int)
-        u, h = u_int
-        names = [name for name, _ in problem.gf_struct]
-        g0_user = np.stack([problem.g0_iw[b][:, 0, 0] for b in names], axis=1)
-        iw_user = problem.iw()
-        levels, delta1 = weiss_levels(problem.g0_iw, iw_user)
-        e = np.array([levels[b][0, 0].real for b in names]) + h
-        g0 = _g0_on_grid(g0_user, beta, int(out["n_iw_solve"]))
-        n_iw = g0.shape[0] // 2
-        cheap_problem = ImpurityProblem(beta, _GF_STRUCT, {"up": g0[:, 0, None, None], "down": g0[:, 1, None, None]},
-                                        problem.h_int, n_tau=int(out["n_tau_solve"]), n_l=n_l_model)
-        g_l, timings = {}, {}
-        for name in model.layout.solvers:
-            spec = model.metadata["solvers"][name]
-            t0 = time.perf_counter()
-            cls = get_solver(spec["method"])
-            with warnings.catch_warnings(record=True) as caught:  # e.g. a poor 1-site bath fit: expected, recorded
-                warnings.simplefilter("always")
-                res = cls().solve(cheap_problem, options_from_kwargs(cls.Options, dict(spec["options"]), spec["method"]))
-            if caught:
-                timings[f"warnings_{name}"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-            g_l[name] = np.stack([res.g_l[b][:, 0, 0].real for b in ("up", "down")])[None]
-            timings[f"time_{name}"] = time.perf_counter() - t0
-        iw_pos = 1j * np.pi * (2 * np.arange(model.layout.n_delta) + 1) / beta
-        delta = (iw_pos[:, None] - e[None] + h[None] - 1.0 / g0[n_iw: n_iw + model.layout.n_delta]).T
-        t0 = time.perf_counter()
-        x = build_features(model.layout, beta, u, 0.5 * (e[0] + e[1]), e[1] - e[0], delta[None],
-                           float(np.mean([delta1[b][0, 0].real for b in names])), g_l)
-        pred = model.predict(x, g_l[model.layout.base], beta)
-        timings["time_network"] = time.perf_counter() - t0
-        threshold = model.threshold if options.max_uncertainty is None else options.max_uncertainty
-        uncertainty, in_domain = float(pred.uncertainty[0]), bool(pred.in_domain[0])
-        info = {"model": os.fspath(options.model) or DEFAULT_MODEL, "uncertainty": uncertainty, "threshold": threshold,
-                "in_domain": in_domain, "outside_domain": pred.outside[0], "U": u, **timings}
-        accepted = in_domain and uncertainty <= threshold
-        if not accepted:
-            why = (f"outside the training domain ({'; '.join(pred.outside[0])})" if not in_domain else
-                   f"uncertainty {uncertainty:.3g} above the threshold {threshold:.3g}")
-            if options.fallback:
-                warnings.warn(f"method 'ml': {why}; falling back to ED with {options.fallback_n_bath} bath sites.",
-                              OutOfDomainWarning, stacklevel=3)
-                return self._fallback(problem, options, model, info, start)
-            warnings.warn(f"method 'ml': {why}; fallback disabled, returning the network's answer.",
-                          OutOfDomainWarning, stacklevel=3)
-        result = _outputs(problem, pred.g_l[0], g0_user, u, h, names)
-        result.info.update(info, fallback=False, accepted=accepted, time_solve=time.perf_counter() - start)
-        return result
+        return solve_many([problem], options)[0]
 
-    @staticmethod
-    def _fallback(problem: ImpurityProblem, options: MLOptions, model: CorrectionModel, info: dict,
-                  start: float) -> SolverResult:
-        ed = get_solver("ed")
-        result = ed().solve(problem, ed.Options(n_bath=options.fallback_n_bath))
-        result.info.update({f"ml_{k}": v for k, v in info.items()}, fallback=True, accepted=False)
-        if options.acquisition:
-            result.info["acquisition"] = _record(problem, options, model, result.info)
-        result.info["time_solve"] = time.perf_counter() - start
-        return result
+
+def _fallback(problem: ImpurityProblem, options: MLOptions, model: CorrectionModel, info: dict,
+              start: float) -> SolverResult:
+    """ED with ``fallback_n_bath`` fitted sites; the ml diagnostics are kept in ``info`` as ``ml_*``."""
+    ed = get_solver("ed")
+    result = ed().solve(problem, ed.Options(n_bath=options.fallback_n_bath))
+    result.info.update({f"ml_{k}": v for k, v in info.items()}, fallback=True, accepted=False)
+    if options.acquisition:
+        result.info["acquisition"] = _record(problem, options, model, result.info)
+    result.info["time_solve"] = time.perf_counter() - start
+    return result
 
 
 def _record(problem: ImpurityProblem, options: MLOptions, model: CorrectionModel, info: dict) -> dict:
