@@ -25,14 +25,14 @@ import numpy as np
 
 from . import triqs_compat
 from ._validation import finite_float, int_in_range, positive_float
-from .errors import IgnoredOptionWarning, IncompatibleGfStructError, MissingDependencyError
+from .errors import IgnoredOptionWarning, IncompatibleGfStructError, MissingDependencyError, invalid_parameter
 from .gf_struct import fix_gf_struct
 from .operators import Terms
 from .parallel import world
-from .solvers import ImpurityProblem, get_solver
+from .solvers import ImpurityProblem, available_methods, get_solver
 from .solvers.base import RealFrequencyMesh, options_from_kwargs
 
-__all__ = ["Solver", "QMC_ONLY_OPTIONS", "HUBBARDI_FLAGS"]
+__all__ = ["Solver", "QMC_ONLY_OPTIONS", "HUBBARDI_FLAGS", "solver_methods", "method_class"]
 
 QMC_ONLY_OPTIONS = frozenset({
     "n_cycles", "length_cycle", "n_warmup_cycles", "random_seed", "random_name", "max_time", "verbosity",
@@ -106,7 +106,7 @@ class Solver:
         triqs_hubbardI's ``calc_*`` flags are accepted (``calc_gw=True`` fills ``G_w``/``Sigma_w``).
         """
         start = time.perf_counter()
-        solver_cls = _ml_solver() if method == "ml" else get_solver(method)
+        solver_cls = method_class(method)
         ignored = sorted(set(options) & QMC_ONLY_OPTIONS)
         flags = {key: options.pop(key) for key in sorted(set(options) & HUBBARDI_FLAGS)}
         for key in ignored:
@@ -192,6 +192,20 @@ class Solver:
 
     def __repr__(self) -> str:
         return f"Solver(beta={self.beta}, gf_struct={self.gf_struct}, n_iw={self.n_iw}, n_tau={self.n_tau}, n_l={self.n_l})"
+
+
+def solver_methods() -> list[str]:
+    """Every method of :meth:`Solver.solve`: the registered solvers and ``ml``."""
+    return sorted(set(available_methods()) | {"ml"})
+
+
+def method_class(method: str) -> type:
+    """The solver class of ``method`` (``ml`` imported on first use: it needs torch)."""
+    if method == "ml":
+        return _ml_solver()
+    if method not in available_methods():
+        raise invalid_parameter("method", method, f"one of {solver_methods()}")
+    return get_solver(method)
 
 
 def _ml_solver() -> type:

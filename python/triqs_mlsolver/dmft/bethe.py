@@ -39,8 +39,8 @@ from ..errors import IncompatibleGfStructError, NotConvergedWarning, invalid_par
 from ..gf import SemiCircular
 from ..operators import n as number
 from ..parallel import world
-from ..solver import Solver
-from ..solvers.base import get_solver, options_from_kwargs
+from ..solver import Solver, method_class
+from ..solvers.base import options_from_kwargs
 from ..transforms import matsubara_freqs
 from .observables import double_occupancy, quasiparticle_weight, spectral_weight_at_fermi_level
 
@@ -124,6 +124,7 @@ class BetheResult:
     double_occupancy : ``<n_up n_dn>`` (Galitskii-Migdal).
     density : occupation of one spin.
     time_per_solve : mean wall time of one impurity solve (s).
+    n_fallbacks : solves that ``method="ml"`` handed to ED (0 for the other methods).
     g_iw, sigma_iw : ``G(iw_n)`` and ``Sigma(iw_n)`` of the last solve on the full mesh.
     g_tau : ``G(tau)`` of the last solve.
     """
@@ -140,6 +141,7 @@ class BetheResult:
     double_occupancy: float
     density: float
     time_per_solve: float
+    n_fallbacks: int
     g_iw: np.ndarray
     sigma_iw: np.ndarray
     g_tau: np.ndarray
@@ -150,7 +152,7 @@ class BetheResult:
             "U": self.U, "mu": self.mu, "method": self.method, "converged": self.converged,
             "n_iterations": self.n_iterations, "distance": self.distance, "Z": self.Z,
             "spectral_weight": self.spectral_weight, "double_occupancy": self.double_occupancy,
-            "density": self.density, "time_per_solve": self.time_per_solve,
+            "density": self.density, "time_per_solve": self.time_per_solve, "n_fallbacks": self.n_fallbacks,
         }
 
 
@@ -171,7 +173,7 @@ def make_solver(params: BetheParameters) -> Solver:
 def check_method_options(method: str, options: dict | None) -> dict:
     """Validate ``options`` against the method's ``Options`` (before any work); return them as a dict."""
     options = dict(options or {})
-    options_from_kwargs(get_solver(method).Options, options, method)
+    options_from_kwargs(method_class(method).Options, options, method)
     return options
 
 
@@ -237,7 +239,7 @@ def solve_bethe(
                 "start", f"array of shape {g_in.shape}", f"'metal', 'insulator' or finite G(iw_n) of shape {iw.shape}"
             )
     h_int = U * number("up", 0) * number("down", 0)
-    history, solve_time, converged = [], 0.0, False
+    history, solve_time, converged, fallbacks = [], 0.0, False, 0
     for k in range(params.max_iter):
         g0 = 1.0 / (iw + mu - params.t**2 * g_in)
         for _, block in solver.G0_iw:
@@ -247,6 +249,7 @@ def solve_bethe(
             warnings.simplefilter("always")
             solver.solve(h_int=h_int, method=method, **options)
         solve_time += time.perf_counter() - begin
+        fallbacks += bool(solver.last_solve_info.get("fallback", False))
         g_out = _block_average(solver.G_iw)
         distance = float(np.max(np.abs(g_out - g_in)))
         history.append(distance)
@@ -266,7 +269,7 @@ def solve_bethe(
             NotConvergedWarning,
             stacklevel=2,
         )
-    return _result(U, mu, method, params, solver, converged, history, solve_time)
+    return _result(U, mu, method, params, solver, converged, history, solve_time, fallbacks)
 
 
 def _reissue(caught, U: float, method: str) -> None:
@@ -279,7 +282,7 @@ def _reissue(caught, U: float, method: str) -> None:
             warnings.warn(text, record.category, stacklevel=3)
 
 
-def _result(U, mu, method, params, solver, converged, history, solve_time) -> BetheResult:
+def _result(U, mu, method, params, solver, converged, history, solve_time, fallbacks) -> BetheResult:
     g_iw = _block_average(solver.G_iw)
     sigma_iw = _block_average(solver.Sigma_iw)
     g_tau = _block_average(solver.G_tau).real
@@ -297,6 +300,7 @@ def _result(U, mu, method, params, solver, converged, history, solve_time) -> Be
         double_occupancy=double_occupancy(sigma_iw, g_iw, params.beta, U, density),
         density=density,
         time_per_solve=solve_time / len(history),
+        n_fallbacks=fallbacks,
         g_iw=g_iw,
         sigma_iw=sigma_iw,
         g_tau=g_tau,

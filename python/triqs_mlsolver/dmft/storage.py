@@ -6,7 +6,7 @@ alphabetical HDF5 order is the sweep order)::
     /dmft_input            Dict: lattice, beta, D, mu, mixing, tol, max_iter, start, continuation,
                                  n_iw, n_tau, n_l, U (array), methods (List), method_options (Dict), version
     /<m>/summary           Dict of arrays over the sweep: U, mu, Z, spectral_weight, double_occupancy,
-                                 density, converged, n_iterations, distance, time_per_solve
+                                 density, converged, n_iterations, distance, time_per_solve, n_fallbacks
     /<m>/U_<i>/params      Dict: U, mu, start ('metal', 'insulator' or 'previous')
     /<m>/U_<i>/it_<k>      G_iw, Sigma_iw (BlockGf) and distance of iteration k = 0, 1, ...
     /<m>/U_<i>/last_iter   G0_iw, G_iw, Sigma_iw, G_tau, G_l of the last iteration
@@ -37,7 +37,7 @@ SCHEMA = "triqs_mlsolver.dmft_bethe"
 """Value of the root attribute ``triqs_mlsolver_schema`` of a sweep archive."""
 
 SUMMARY_FIELDS = ("U", "mu", "Z", "spectral_weight", "double_occupancy", "density", "converged", "n_iterations",
-                  "distance", "time_per_solve")
+                  "distance", "time_per_solve", "n_fallbacks")
 """Arrays of ``/<method>/summary``."""
 
 
@@ -180,5 +180,5 @@ def read_summary(path) -> dict:
                 continue
             names = sorted((name for name in ar[m].keys() if name.startswith("U_")), key=lambda name: int(name[2:]))
             points = [ar[m][name]["observables"] for name in names if "observables" in ar[m][name]]
-            out[m] = {k: np.asarray([p[k] for p in points]) for k in SUMMARY_FIELDS}
+            out[m] = {k: np.asarray([p[k] if k in p else 0 for p in points]) for k in SUMMARY_FIELDS}  # older: no n_fallbacks
         return out

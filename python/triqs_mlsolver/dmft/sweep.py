@@ -23,7 +23,7 @@ import numpy as np
 from .._progress import Progress
 from ..errors import InvalidParameterError, invalid_parameter
 from ..parallel import world
-from ..solvers.base import available_methods
+from ..solver import solver_methods
 from .bethe import BetheParameters, BetheResult, check_method_options, make_solver, solve_bethe
 from .storage import SweepArchive
 
@@ -75,17 +75,17 @@ def parse_methods(text: str) -> tuple[str, ...]:
     """Method names from a comma-separated list, each a registered method, none repeated."""
     names = tuple(item.strip() for item in str(text).split(",") if item.strip())
     if not names:
-        raise invalid_parameter("method", text, f"one or more of {available_methods()}, comma-separated")
+        raise invalid_parameter("method", text, f"one or more of {solver_methods()}, comma-separated")
     return _check_methods(names)
 
 
 def _check_methods(methods) -> tuple[str, ...]:
     methods = tuple(methods)
     if not methods:
-        raise invalid_parameter("methods", methods, f"one or more of {available_methods()}")
+        raise invalid_parameter("methods", methods, f"one or more of {solver_methods()}")
     for name in methods:
-        if name not in available_methods():
-            raise invalid_parameter("method", name, f"one of {available_methods()}")
+        if name not in solver_methods():
+            raise invalid_parameter("method", name, f"one of {solver_methods()}")
     if len(set(methods)) != len(methods):
         raise invalid_parameter("methods", methods, "each method once")
     return methods

@@ -82,6 +82,7 @@ def solve_two_site(U: float, params: BetheParameters) -> BetheResult:
         double_occupancy=float(ed.double_occupancy[0, 1]),
         density=float(np.real(ed.density["up"][0, 0])),
         time_per_solve=solve_time,
+        n_fallbacks=0,
         g_iw=g_iw,
         sigma_iw=sigma_iw,
         g_tau=g_tau,

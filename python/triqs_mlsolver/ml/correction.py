@@ -92,12 +92,11 @@ class CorrectionModel:
         g_tau = members @ tau_basis(self.n_l).T  # (K, N, 2, n_tau) in units of G
         uncertainty = g_tau.std(axis=0).max(axis=(1, 2))
         desc = descriptors(self.layout, x, np.asarray(g_base_l, dtype=float)[:, :, : self.n_l], beta)
-        outside = []
-        for k in range(x.shape[0]):
-            bad = [f"{name} = {desc[name][k]:.4g} outside [{lo:.4g}, {hi:.4g}]"
-                   for name, (lo, hi) in self.domain.items() if not lo <= desc[name][k] <= hi]
-            outside.append(bad)
-        in_domain = np.array([not bad for bad in outside], dtype=bool)
+        flags = {name: ~((lo <= desc[name]) & (desc[name] <= hi)) for name, (lo, hi) in self.domain.items()}
+        in_domain = ~np.any(list(flags.values()), axis=0)
+        outside = [[] if in_domain[k] else
+                   [f"{name} = {desc[name][k]:.4g} outside [{lo:.4g}, {hi:.4g}]"
+                    for name, (lo, hi) in self.domain.items() if flags[name][k]] for k in range(x.shape[0])]
         return Prediction(g_l=mean * beta[:, None, None], uncertainty=uncertainty, in_domain=in_domain,
                           outside=outside, members=members * beta[None, :, None, None])
 
