@@ -83,7 +83,7 @@ def test_demo_writes_table_plot_and_archive(tmp_path, capsys):
 
     out = tmp_path / "demo"
     sweep = run_demo(out, progress=False, U_values=(1.0, 3.5), params=BetheParameters(beta=10.0, n_iw=64, n_tau=257),
-                     methods=("hubbard_i", "ipt"))
+                     methods=("hubbard_i", "ipt"), ml_U_values=())
     text = capsys.readouterr().out
     assert "wall time" in text and "hubbard_i" in text
     for name in ("mott.h5", "mott.png", "table.txt"):

@@ -337,3 +337,18 @@ def test_dmft_with_ml_counts_its_fallbacks():
     r_ml, r_ed = ml.results["ml"][0], ed.results["ed"][0]
     assert r_ml.n_fallbacks == r_ml.n_iterations == r_ed.n_iterations and r_ed.n_fallbacks == 0
     assert r_ml.Z == pytest.approx(r_ed.Z, abs=1e-12)
+
+
+def test_demo_part_two_compares_ml_with_its_reference(tmp_path, capsys):
+    _, path, _, _ = tiny_model()
+    from triqs_mlsolver.demo import run_demo
+    from triqs_mlsolver.dmft import BetheParameters
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_demo(tmp_path, progress=False, U_values=(1.0,), methods=("ipt",), ml_U_values=(1.0, 2.0),
+                 params=BetheParameters(beta=10.0, n_iw=64, n_tau=257, n_l=20, tol=1e-4),
+                 ml_options={"ml": {"model": str(path)}, "ed": {"n_bath": 2}})
+    text = capsys.readouterr().out
+    assert "ED with 7 bath sites" in text and "fallbacks" in text
+    assert (tmp_path / "mott_ml.h5").is_file() and "t/solve ED-7" in (tmp_path / "table.txt").read_text()
