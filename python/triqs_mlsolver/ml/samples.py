@@ -63,7 +63,7 @@ def _z(sigma_iw0: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 - sigma_iw0.imag / (np.pi / beta[:, None]))
 
 
-def _read_file(path: str, layout: FeatureLayout) -> dict:
+def _read_file(path: str, layout: FeatureLayout, require: tuple) -> dict:
     with open_dataset(path) as f:
         solvers = json.loads(f.attrs["solvers"])
         missing = [s for s in layout.solvers if s not in solvers]
@@ -73,7 +73,9 @@ def _read_file(path: str, layout: FeatureLayout) -> dict:
         families = json.loads(f.attrs["families"])
         config = json.loads(f.attrs["config"])
         mask = (f["status"][...] == DONE) & (f["reference/ok"][...] == 1)
-        for s in layout.solvers:
+        for s in dict.fromkeys(layout.solvers + tuple(require)):
+            if f"solvers/{s}/ok" not in f:
+                raise DatasetSchemaError(f"{path!r} has no cheap solver {s!r}; its solvers are {solvers}.")
             mask &= f[f"solvers/{s}/ok"][...] == 1
         rows = np.flatnonzero(mask)
         read = lambda name: f[name][...][rows]  # noqa: E731
@@ -105,9 +107,11 @@ def _read_file(path: str, layout: FeatureLayout) -> dict:
     return out
 
 
-def load_samples(paths, layout: FeatureLayout) -> SampleSet:
-    """The usable samples of the dataset files ``paths`` with their features for ``layout``."""
-    parts = [_read_file(os.fspath(p), layout) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
+def load_samples(paths, layout: FeatureLayout, require: tuple = ()) -> SampleSet:
+    """The usable samples of the dataset files ``paths`` with their features for ``layout``; the cheap solvers
+    in ``require`` must have succeeded too (to compare feature sets on the same samples)."""
+    files = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    parts = [_read_file(os.fspath(p), layout, tuple(require)) for p in files]
     n_l = {p["g_ref_l"].shape[-1] for p in parts}
     if len(n_l) != 1:
         raise DatasetSchemaError(f"the dataset files store different numbers of Legendre coefficients {sorted(n_l)}.")

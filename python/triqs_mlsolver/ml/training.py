@@ -164,15 +164,16 @@ def evaluate(model: CorrectionModel, s: SampleSet) -> dict:
 
 
 def train_correction(paths, layout: FeatureLayout, options: TrainOptions = TrainOptions(), *,
-                     init: CorrectionModel | None = None, progress: bool = True) -> tuple:
+                     init: CorrectionModel | None = None, require: tuple = (), progress: bool = True) -> tuple:
     """Train a :class:`CorrectionModel` on the dataset files ``paths``; returns ``(model, report)``.
 
     With ``init`` (a model of the same layout and architecture) training starts from its weights and
-    keeps its normalization: the iterative-training step of :func:`continue_training`."""
+    keeps its normalization: the iterative-training step of :func:`continue_training`.  ``require``: cheap
+    solvers that must have succeeded on a sample besides the layout's (same samples for every feature set)."""
     start = time.perf_counter()
     torch.manual_seed(options.seed)
     paths = [os.fspath(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
-    samples = load_samples(paths, layout)
+    samples = load_samples(paths, layout, require)
     train_idx, val_idx, test_idx = split_groups(samples.groups, options.seed)
     if min(train_idx.size, val_idx.size, test_idx.size) == 0:
         raise InvalidParameterError(f"{len(samples)} usable samples in {samples.groups.size and np.unique(samples.groups).size} "
