@@ -19,6 +19,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from conftest import MPIEXEC, requires_mpi  # noqa: E402
 from data_helpers import write_config  # noqa: E402
 from triqs_mlsolver import Solver  # noqa: E402
 from triqs_mlsolver.errors import (  # noqa: E402
@@ -352,3 +353,41 @@ def test_demo_part_two_compares_ml_with_its_reference(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "ED with 7 bath sites" in text and "fallbacks" in text
     assert (tmp_path / "mott_ml.h5").is_file() and "t/solve ED-7" in (tmp_path / "table.txt").read_text()
+
+
+ML_MPI_SCRIPT = """
+import sys, warnings
+import numpy as np
+from triqs_mlsolver import Solver
+from triqs_mlsolver.operators import n
+from triqs_mlsolver.parallel import world
+warnings.simplefilter("ignore")
+beta, U = 12.0, 2.0
+S = Solver(beta=beta, gf_struct=[("up", 1), ("down", 1)], n_iw=300, n_tau=401, n_l=20)
+iw = 1j * np.pi * (2 * np.arange(-300, 300) + 1) / beta
+for _, g in S.G0_iw:
+    g.data[:, 0, 0] = 1.0 / (iw + 0.9 - np.sum(np.array([0.35, 0.4, 0.3])**2 / (iw[:, None] - np.array([-0.8, 0.1, 0.7])), axis=1))
+values = []
+for u_value in (U, 6.0):  # accepted, then a fallback
+    S.solve(h_int=u_value * n("up", 0) * n("down", 0), method="ml", model=sys.argv[1], fallback_n_bath=2)
+    values.append(np.concatenate([S.G_iw["up"].data[:, 0, 0], S.G_tau["down"].data[:, 0, 0], [S.last_solve_info["fallback"]]]))
+everything = world().gather(np.concatenate(values))
+if world().is_master:
+    print("RANKS", world().size, "IDENTICAL" if all(np.array_equal(v, everything[0]) for v in everything) else "DIFFERENT")
+    np.save(sys.argv[2], everything[0])
+"""
+
+
+@pytest.mark.mpi
+@requires_mpi
+def test_ml_under_mpi_gives_every_rank_the_serial_answer(tmp_path):
+    import subprocess
+    import sys
+
+    _, path, _, _ = tiny_model()
+    for ranks in (1, 2):
+        done = subprocess.run([MPIEXEC, "-n", str(ranks), sys.executable, "-c", ML_MPI_SCRIPT, str(path),
+                               str(tmp_path / f"n{ranks}.npy")], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert f"RANKS {ranks} IDENTICAL" in done.stdout
+    np.testing.assert_array_equal(np.load(tmp_path / "n1.npy"), np.load(tmp_path / "n2.npy"))
