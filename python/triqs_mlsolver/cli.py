@@ -9,6 +9,7 @@ printed as one line on stderr with exit status 2; other exceptions propagate.
     triqs-mlsolver inspect FILE.h5 --plot G_iw --out g.png  # plot a Gf / BlockGf
     mpiexec -n 4 triqs-mlsolver generate dataset.toml --out data.h5   # training data (resumable)
     triqs-mlsolver train data.h5 --out model.pt            # correction network (ensemble) + metrics table
+    triqs-mlsolver train-vae kondo.h5 --input G_tau --out vae.pt   # VAE on the reference Green's functions
     triqs-mlsolver dmft bethe --U 0.5:4:0.25 --beta 40 --method ipt,ed --out mott.h5   # Mott transition
     triqs-mlsolver demo                                   # the main job: Mott sweep with three solvers
 """
@@ -178,6 +179,18 @@ def _train(args: argparse.Namespace) -> int:
     return run_train(args)
 
 
+def _train_vae_arguments(parser: argparse.ArgumentParser) -> None:
+    from .ml.command import add_train_vae_arguments
+
+    add_train_vae_arguments(parser)
+
+
+def _train_vae(args: argparse.Namespace) -> int:
+    from .ml.command import run_train_vae
+
+    return run_train_vae(args)
+
+
 # ----------------------------------------------------------------------------- demo
 
 
@@ -209,6 +222,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                _generate_arguments, _generate),
     Subcommand("train", "train the correction network on dataset files (or retrain one with --continue --add)",
                _train_arguments, _train),
+    Subcommand("train-vae", "train a variational autoencoder on one representation of the reference G "
+               "(G_tau, G_l or A_w)", _train_vae_arguments, _train_vae),
     Subcommand("dmft", "DMFT self-consistency loops: 'dmft bethe' sweeps U on the Bethe lattice (Mott transition)",
                _dmft_arguments, _dmft),
     Subcommand("demo", "the main job: Mott transition on the Bethe lattice with Hubbard-I, IPT and ED",

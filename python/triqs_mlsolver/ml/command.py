@@ -1,7 +1,8 @@
-"""``triqs-mlsolver train``: train a correction model, or continue one with acquisition files.
+"""``triqs-mlsolver train`` and ``train-vae``: train a correction model (or continue one), train a VAE.
 
     triqs-mlsolver train DATA.h5 [DATA2.h5 ...] --out model.pt [--solvers hubbard_i,ipt,ed_nb1 --base ed_nb1]
     triqs-mlsolver train --continue model.pt --add acquisition.h5 --out model2.pt
+    triqs-mlsolver train-vae DATA.h5 --input G_tau --latent 10 --kl 1.0 --out vae.pt
 
 The arguments are declared here without heavy imports; torch loads when the command runs.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 
-__all__ = ["add_train_arguments", "run_train"]
+__all__ = ["add_train_arguments", "run_train", "add_train_vae_arguments", "run_train_vae"]
 
 DEFAULT_SOLVERS = "hubbard_i,ipt,ed_nb1,ed_nb2"
 DEFAULT_BASE = "ed_nb2"
@@ -67,4 +68,34 @@ def run_train(args: argparse.Namespace) -> int:
 
         for path in plot_test_split(model, args.plots):
             print(f"figure written to {path}")
+    return 0
+
+
+def add_train_vae_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", help="dataset file (e.g. the Kondo set of datasets/kondo.toml)")
+    parser.add_argument("--out", required=True, metavar="VAE.pt", help="model file written")
+    parser.add_argument("--input", default="G_tau", help="representation: G_tau, G_l or A_w (default G_tau)")
+    parser.add_argument("--latent", type=int, default=10, help="latent dimensions (default 10)")
+    parser.add_argument("--kl", type=float, default=1.0, help="weight of the KL term (1: the ELBO; default 1)")
+    parser.add_argument("--hidden", type=int, default=256, help="width of the hidden layers (default 256)")
+    parser.add_argument("--depth", type=int, default=2, help="hidden layers of encoder and decoder (default 2)")
+    parser.add_argument("--epochs", type=int, default=300, help="most epochs (default 300)")
+    parser.add_argument("--warmup", type=int, default=50, help="epochs of the KL warm-up (default 50)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split, the initialization and the batches")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run_train_vae(args: argparse.Namespace) -> int:
+    from .vae_training import VAEOptions, save_vae, train_vae
+
+    options = VAEOptions(representation=args.input, latent=args.latent, kl=args.kl, hidden=args.hidden,
+                         depth=args.depth, epochs=args.epochs, warmup=args.warmup, seed=args.seed)
+    model, metadata = train_vae(args.data, options, progress=not args.quiet)
+    save_vae(args.out, model, metadata)
+    m = metadata["metrics"]
+    kl = ", ".join(f"{v:.2f}" for v in m["kl_per_dimension"])
+    print(f"test split ({metadata['training']['sizes']['test']} samples): mean relative L2 reconstruction error "
+          f"{m['relative_l2']:.3e} (training-mean baseline {m['relative_l2_baseline_mean']:.3e})")
+    print(f"KL per latent dimension (nats): {kl}; active (KL > 0.1): {m['active']}")
+    print(f"model written to {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB)")
     return 0

@@ -19,7 +19,7 @@ from ..data.schema import DONE, open_dataset
 from ..errors import DatasetSchemaError
 from ..features import FeatureLayout, build_features
 
-__all__ = ["SampleSet", "load_samples", "split_groups"]
+__all__ = ["SampleSet", "load_samples", "sample_groups", "split_groups"]
 
 
 @dataclass
@@ -92,6 +92,15 @@ def _read_file(path: str, layout: FeatureLayout, require: tuple) -> dict:
             out["g_tau"][s] = read(f"solvers/{s}/G_tau")
             out["sigma_iw0"][s] = f[f"solvers/{s}/Sigma_iw"][:, :, 0][rows]
             out["density"][s] = read(f"solvers/{s}/density")
+    groups, family = sample_groups(rows, families, config)
+    out["groups"], out["family"] = groups, family
+    return out
+
+
+def sample_groups(rows: np.ndarray, families: dict, config: dict) -> tuple:
+    """``(groups, family)`` of the file rows ``rows``: a mirror pair or a whole Bethe loop is one group
+    (the group id is its first row); ``families`` is the file's ``families`` attribute, ``config`` its
+    configuration (both parsed from JSON)."""
     groups = np.empty(rows.size, dtype=np.int64)
     family = np.empty(rows.size, dtype=object)
     for name, (start, stop) in families.items():
@@ -103,8 +112,7 @@ def _read_file(path: str, layout: FeatureLayout, require: tuple) -> dict:
             size = 2 if fam.get("mirror") == "pairs" else 1
         groups[inside] = start + (rows[inside] - start) // size
         family[inside] = name
-    out["groups"], out["family"] = groups, family
-    return out
+    return groups, family
 
 
 def load_samples(paths, layout: FeatureLayout, require: tuple = ()) -> SampleSet:
