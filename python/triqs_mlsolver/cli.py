@@ -191,6 +191,18 @@ def _train_vae(args: argparse.Namespace) -> int:
     return run_train_vae(args)
 
 
+def _explore_arguments(parser: argparse.ArgumentParser) -> None:
+    from .ml.command import add_explore_arguments
+
+    add_explore_arguments(parser)
+
+
+def _explore(args: argparse.Namespace) -> int:
+    from .ml.command import run_explore
+
+    return run_explore(args)
+
+
 # ----------------------------------------------------------------------------- demo
 
 
@@ -224,6 +236,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                _train_arguments, _train),
     Subcommand("train-vae", "train a variational autoencoder on one representation of the reference G "
                "(G_tau, G_l or A_w)", _train_vae_arguments, _train_vae),
+    Subcommand("explore", "report on a VAE's latent variables: KL, correlations with the physics, maps, traversals",
+               _explore_arguments, _explore),
     Subcommand("dmft", "DMFT self-consistency loops: 'dmft bethe' sweeps U on the Bethe lattice (Mott transition)",
                _dmft_arguments, _dmft),
     Subcommand("demo", "the main job: Mott transition on the Bethe lattice with Hubbard-I, IPT and ED",

@@ -131,3 +131,33 @@ def test_train_vae_command(tmp_path, capsys):
     assert "reconstruction error" in text and out.is_file()
     assert main(["train-vae", str(kondo_set()), "--latent", "0", "--out", str(out)]) == 2
     assert "latent" in capsys.readouterr().err
+
+
+def test_explore_writes_its_report_with_a_dmft_run(tmp_path):
+    from triqs_mlsolver.dmft import BetheParameters, bethe_sweep
+    from triqs_mlsolver.ml.explore import explore
+    from triqs_mlsolver.ml.vae_training import save_vae
+
+    model, metadata = trained("G_tau")
+    save_vae(tmp_path / "vae.pt", model, metadata)
+    run = tmp_path / "mott.h5"
+    bethe_sweep([1.0, 3.0], BetheParameters(beta=20.0, n_iw=128, n_tau=501, n_l=20), ("ipt",), out=run, progress=False)
+    index = explore(tmp_path / "vae.pt", kondo_set(), tmp_path / "report", run=run)
+    text = pathlib.Path(index).read_text()
+    assert "Correlations of the active latents" in text and "log T_K" in text
+    for name in ("latent_map.png", "traversals.png", "run_path.png", "correlations.json"):
+        assert (tmp_path / "report" / name).is_file()
+
+
+def test_descriptor_correlations_against_an_independent_computation(rng):
+    """Pearson and Spearman of the report against numpy's own formulas (ranks without ties)."""
+    from triqs_mlsolver.ml.explore import correlations
+
+    z = rng.normal(size=(200, 3))
+    desc = {"a": 2.0 * z[:, 1] + 0.3 * rng.normal(size=200), "b": np.where(np.arange(200) < 150, z[:, 2] ** 3, np.nan)}
+    out = correlations(z, desc, [1, 2])
+    assert out[(1, "a")][0] == pytest.approx(np.corrcoef(z[:, 1], desc["a"])[0, 1], abs=1e-12)
+    ok = np.isfinite(desc["b"])
+    ranks = lambda v: np.argsort(np.argsort(v))  # noqa: E731
+    assert out[(2, "b")][1] == pytest.approx(np.corrcoef(ranks(z[ok, 2]), ranks(desc["b"][ok]))[0, 1], abs=1e-12)
+    assert out[(2, "b")][1] == pytest.approx(1.0) and out[(2, "b")][2] == 150

@@ -1,8 +1,9 @@
-"""``triqs-mlsolver train`` and ``train-vae``: train a correction model (or continue one), train a VAE.
+"""``triqs-mlsolver train``, ``train-vae``, ``explore``: correction models, VAEs and their latent reports.
 
     triqs-mlsolver train DATA.h5 [DATA2.h5 ...] --out model.pt [--solvers hubbard_i,ipt,ed_nb1 --base ed_nb1]
     triqs-mlsolver train --continue model.pt --add acquisition.h5 --out model2.pt
     triqs-mlsolver train-vae DATA.h5 --input G_tau --latent 10 --kl 1.0 --out vae.pt
+    triqs-mlsolver explore vae.pt DATA.h5 --out report/ [--run mott.h5]
 
 The arguments are declared here without heavy imports; torch loads when the command runs.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 import argparse
 import os
 
-__all__ = ["add_train_arguments", "run_train", "add_train_vae_arguments", "run_train_vae"]
+__all__ = ["add_train_arguments", "run_train", "add_train_vae_arguments", "run_train_vae", "add_explore_arguments",
+           "run_explore"]
 
 DEFAULT_SOLVERS = "hubbard_i,ipt,ed_nb1,ed_nb2"
 DEFAULT_BASE = "ed_nb2"
@@ -98,4 +100,18 @@ def run_train_vae(args: argparse.Namespace) -> int:
           f"{m['relative_l2']:.3e} (training-mean baseline {m['relative_l2_baseline_mean']:.3e})")
     print(f"KL per latent dimension (nats): {kl}; active (KL > 0.1): {m['active']}")
     print(f"model written to {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB)")
+    return 0
+
+
+def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("vae", help="VAE model file (train-vae)")
+    parser.add_argument("data", help="dataset file whose samples are encoded")
+    parser.add_argument("--out", default="vae_report", metavar="DIR", help="report folder (default vae_report)")
+    parser.add_argument("--run", dest="run_archive", metavar="ARCHIVE.h5", help="a `dmft bethe` archive drawn as a path on the latent map")
+
+
+def run_explore(args: argparse.Namespace) -> int:
+    from .explore import explore
+
+    print(f"report written to {explore(args.vae, args.data, args.out, run=args.run_archive)}")
     return 0

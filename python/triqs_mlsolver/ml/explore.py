@@ -1,0 +1,211 @@
+"""``triqs-mlsolver explore VAE.pt DATA.h5 --out REPORT/``: what the latent variables of a VAE mean.
+
+The samples of the dataset are encoded (latent means).  The report (``index.html`` with its figures)
+holds: the KL of every latent dimension (active: more than :data:`ACTIVE_KL` nats); the Pearson and
+Spearman correlations of each active latent with the physical descriptors of the samples —
+
+    log T_K      Haldane's sqrt(U Gamma/2) exp(pi eps_d (eps_d + U)/(2 U Gamma)), Kondo regime only
+                 (-U < eps_d < 0 and Gamma < U/pi)
+    log Z        of the reference, Z = 1/(1 - Im Sigma(i w_0)/w_0) (spin average)
+    asymmetry    (U + 2 eps_d)/Gamma (particle-hole asymmetry; Kondo family)
+    n, B, beta   total density of the reference, field, inverse temperature
+
+— scatter plots of the two most active latents coloured by each descriptor, and traversals (one
+active latent swept over [-2.5, 2.5], the others at 0) decoded into the representation.  With
+``--run ARCHIVE`` (a ``dmft bethe`` archive) the last iteration of every U is encoded and drawn as a
+path on the latent map of the dataset.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+
+import numpy as np
+import torch
+
+from ..data.schema import open_dataset
+from ..errors import ArchiveFormatError, InvalidParameterError
+from .vae_training import load_vae, load_vae_data
+
+__all__ = ["ACTIVE_KL", "descriptors", "correlations", "encode_run", "explore"]
+
+ACTIVE_KL = 0.1
+"""A latent dimension is active when its KL, averaged over the samples, exceeds this (nats)."""
+
+
+def descriptors(path, rows: np.ndarray, params: dict) -> dict:
+    """The physical descriptors (module doc) of the file rows ``rows``; NaN where one does not apply."""
+    with open_dataset(path) as f:
+        z = f["reference/Z"][...][rows]
+        n = f["reference/density"][...][rows].sum(axis=1)
+    U, eps_d, gamma, t_k = params["U"], params["eps_d"], params["Gamma"], params["T_K"]
+    kondo = (-U < eps_d) & (eps_d < 0) & (gamma < U / math.pi) & np.isfinite(t_k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "log T_K": np.where(kondo, np.log(t_k), np.nan),
+            "log Z": np.log(np.clip(z.mean(axis=1), 1e-300, None)),
+            "asymmetry": (U + 2.0 * eps_d) / gamma,
+            "n": n,
+            "B": params["field"],
+            "beta": params["beta"],
+        }
+
+
+def correlations(latents: np.ndarray, desc: dict, active) -> dict:
+    """``{(latent, descriptor): (pearson, spearman, samples)}`` over the samples where the descriptor is finite."""
+    from scipy.stats import pearsonr, spearmanr
+
+    out = {}
+    for k in active:
+        for name, values in desc.items():
+            ok = np.isfinite(values)
+            if ok.sum() < 3 or np.ptp(values[ok]) == 0:
+                continue
+            out[(int(k), name)] = (float(pearsonr(latents[ok, k], values[ok]).statistic),
+                                   float(spearmanr(latents[ok, k], values[ok]).statistic), int(ok.sum()))
+    return out
+
+
+def encode_run(model, representation: str, archive: str) -> tuple:
+    """``(labels, latents)`` of the last iteration of every U (and method) of a ``dmft bethe`` archive."""
+    from ..archive import HDFArchive
+
+    if representation == "A_w":
+        raise InvalidParameterError("explore --run needs a VAE on G_tau or G_l: a DMFT archive holds no broadened "
+                                    "A(w) on the dataset's grid.")
+    labels, inputs = [], []
+    with HDFArchive(archive, "r") as ar:
+        if "dmft_input" not in ar:
+            raise ArchiveFormatError(f"{archive!r} is not a `dmft bethe` archive (no dmft_input).")
+        methods = list(ar["dmft_input"]["methods"])
+        for m in methods:
+            if m not in ar:
+                continue
+            for point in sorted((k for k in ar[m].keys() if k.startswith("U_")), key=lambda k: int(k[2:])):
+                group = ar[m][point]
+                if "last_iter" not in group:
+                    continue
+                U = float(group["params"]["U"])
+                key = "G_tau" if representation == "G_tau" else "G_l"
+                bgf = group["last_iter"][key]
+                blocks = [np.asarray(g.data)[:, 0, 0].real for _, g in bgf]
+                beta = float(next(iter(bgf))[1].mesh.beta)
+                inputs.append(_to_grid(representation, np.stack(blocks), beta, model.n))
+                labels.append(f"{m} U={U:g}")
+    if not inputs:
+        raise ArchiveFormatError(f"{archive!r} holds no finished U point with a last iteration.")
+    with torch.no_grad():
+        mu, _ = model.encode(torch.as_tensor(np.stack(inputs), dtype=torch.float32))
+    return labels, mu.double().numpy()
+
+
+def _to_grid(representation: str, g: np.ndarray, beta: float, n: int) -> np.ndarray:
+    """The archive's ``G(tau)`` (``(2, n_tau)``) on the VAE's ``n`` tau points, or its ``G_l / beta``."""
+    if representation == "G_tau":
+        x = np.linspace(0.0, 1.0, g.shape[1])
+        return np.stack([np.interp(np.linspace(0.0, 1.0, n), x, row) for row in g])
+    if g.shape[1] < n:
+        raise InvalidParameterError(f"the archive's G_l has {g.shape[1]} coefficients: the VAE needs n_l >= {n}.")
+    return g[:, :n] / beta
+
+
+def explore(vae_path, data_path, out_dir, run=None) -> str:
+    """Write the report of the module doc into ``out_dir``; returns the path of ``index.html``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model, meta = load_vae(vae_path)
+    representation = meta["representation"]
+    data = load_vae_data(data_path, representation)
+    with torch.no_grad():
+        mu, logvar = model.encode(torch.as_tensor(data.x, dtype=torch.float32))
+    latents = mu.double().numpy()
+    kl = (0.5 * (mu**2 + torch.exp(logvar) - 1.0 - logvar)).mean(0).double().numpy()
+    order = [int(k) for k in np.argsort(kl)[::-1]]
+    active = [k for k in order if kl[k] > ACTIVE_KL]
+    desc = descriptors(data_path, data.rows, data.params)
+    corr = correlations(latents, desc, active)
+    os.makedirs(out_dir, exist_ok=True)
+    figures = []
+
+    if len(active) >= 1:
+        a, b = (active + active)[:2] if len(active) == 1 else active[:2]
+        fig, axes = plt.subplots(2, 3, figsize=(14, 8))
+        for ax, (name, values) in zip(axes.flat, desc.items()):
+            ok = np.isfinite(values)
+            ax.scatter(latents[~ok, a], latents[~ok, b], s=3, c="lightgrey")
+            sc = ax.scatter(latents[ok, a], latents[ok, b], s=4, c=values[ok], cmap="viridis")
+            fig.colorbar(sc, ax=ax, label=name)
+            ax.set_xlabel(f"z{a}")
+            ax.set_ylabel(f"z{b}")
+        fig.tight_layout()
+        figures.append(("Latent map of the two most active latents, coloured by each descriptor", "latent_map.png"))
+        fig.savefig(os.path.join(out_dir, figures[-1][1]), dpi=90)
+        plt.close(fig)
+
+        shown = active[:3]
+        fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 3.8), squeeze=False)
+        grid = np.linspace(0.0, 1.0, model.n)
+        for ax, k in zip(axes[0], shown):
+            for value in np.linspace(-2.5, 2.5, 7):
+                z = torch.zeros(1, model.latent)
+                z[0, k] = value
+                with torch.no_grad():
+                    curve = model.decode(z).double().numpy()[0, 0]
+                ax.plot(grid, curve, color=plt.cm.coolwarm((value + 2.5) / 5.0), label=f"z{k} = {value:+.1f}")
+            ax.set_title(f"traversal of z{k} (KL {kl[k]:.2f} nats)")
+            ax.set_xlabel({"G_tau": "tau/beta", "G_l": "l/(n_l-1)", "A_w": "w (grid fraction)"}[representation])
+        axes[0][0].legend(fontsize=7)
+        fig.tight_layout()
+        figures.append(("Latent traversals decoded into the representation (spin up)", "traversals.png"))
+        fig.savefig(os.path.join(out_dir, figures[-1][1]), dpi=90)
+        plt.close(fig)
+
+        if run is not None:
+            labels, path = encode_run(model, representation, run)
+            fig, ax = plt.subplots(figsize=(7, 6))
+            values = desc["log Z"]
+            ax.scatter(latents[:, a], latents[:, b], s=3, c=values, cmap="viridis", alpha=0.5)
+            ax.plot(path[:, a], path[:, b], "r.-")
+            for label, p in zip(labels, path):
+                ax.annotate(label, (p[a], p[b]), fontsize=7)
+            ax.set_xlabel(f"z{a}")
+            ax.set_ylabel(f"z{b}")
+            ax.set_title(f"{os.path.basename(run)} on the latent map (colour: log Z of the dataset)")
+            fig.tight_layout()
+            figures.append((f"The DMFT run {html.escape(os.path.basename(run))} as a path on the latent map",
+                            "run_path.png"))
+            fig.savefig(os.path.join(out_dir, figures[-1][1]), dpi=90)
+            plt.close(fig)
+
+    rows = "".join(f"<tr><td>z{k}</td><td>{kl[k]:.3f}</td><td>{'yes' if k in active else ''}</td></tr>" for k in order)
+    corr_rows = "".join(
+        f"<tr><td>z{k}</td><td>{html.escape(name)}</td><td>{p:+.3f}</td><td>{s:+.3f}</td><td>{m}</td></tr>"
+        for (k, name), (p, s, m) in sorted(corr.items(), key=lambda item: -abs(item[1][1])))
+    images = "".join(f"<h2>{title}</h2><img src='{name}' style='max-width:100%'>" for title, name in figures)
+    metrics = meta.get("metrics", {})
+    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>VAE latent report</title>
+<style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:2px 10px;text-align:right}}</style></head><body>
+<h1>VAE latent report</h1>
+<p>Model {html.escape(os.path.basename(os.fspath(vae_path)))}: representation {representation}, {model.latent} latent
+dimensions; dataset {html.escape(os.path.basename(os.fspath(data_path)))}, {len(latents)} samples. Test-split mean
+relative L2 reconstruction error {metrics.get('relative_l2', float('nan')):.3e} (training-mean baseline
+{metrics.get('relative_l2_baseline_mean', float('nan')):.3e}).</p>
+<h2>KL per latent dimension (nats, mean over the samples)</h2>
+<table><tr><th>latent</th><th>KL</th><th>active</th></tr>{rows}</table>
+<h2>Correlations of the active latents with the descriptors</h2>
+<table><tr><th>latent</th><th>descriptor</th><th>Pearson</th><th>Spearman</th><th>samples</th></tr>{corr_rows}</table>
+{images}</body></html>"""
+    index = os.path.join(out_dir, "index.html")
+    with open(index, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    with open(os.path.join(out_dir, "correlations.json"), "w", encoding="utf-8") as handle:
+        json.dump({"kl": [float(v) for v in kl], "active": active,
+                   "correlations": [{"latent": k, "descriptor": name, "pearson": p, "spearman": s, "samples": m}
+                                    for (k, name), (p, s, m) in corr.items()]}, handle, indent=1)
+    return index
