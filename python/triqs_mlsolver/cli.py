@@ -200,7 +200,12 @@ def _explore_arguments(parser: argparse.ArgumentParser) -> None:
 def _explore(args: argparse.Namespace) -> int:
     from .ml.command import run_explore
 
-    return run_explore(args)
+    run = None
+    if args.run_archive:
+        from .dmft.storage import read_last_iterations
+
+        run = read_last_iterations(args.run_archive)
+    return run_explore(args, run)
 
 
 # ----------------------------------------------------------------------------- demo

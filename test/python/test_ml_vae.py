@@ -135,6 +135,7 @@ def test_train_vae_command(tmp_path, capsys):
 
 def test_explore_writes_its_report_with_a_dmft_run(tmp_path):
     from triqs_mlsolver.dmft import BetheParameters, bethe_sweep
+    from triqs_mlsolver.dmft.storage import read_last_iterations
     from triqs_mlsolver.ml.explore import explore
     from triqs_mlsolver.ml.vae_training import save_vae
 
@@ -142,7 +143,9 @@ def test_explore_writes_its_report_with_a_dmft_run(tmp_path):
     save_vae(tmp_path / "vae.pt", model, metadata)
     run = tmp_path / "mott.h5"
     bethe_sweep([1.0, 3.0], BetheParameters(beta=20.0, n_iw=128, n_tau=501, n_l=20), ("ipt",), out=run, progress=False)
-    index = explore(tmp_path / "vae.pt", kondo_set(), tmp_path / "report", run=run)
+    points = read_last_iterations(run)
+    assert [label for label, *_ in points] == ["ipt U=1", "ipt U=3"] and points[0][2].shape == (2, 501)
+    index = explore(tmp_path / "vae.pt", kondo_set(), tmp_path / "report", run=points, run_name="mott.h5")
     text = pathlib.Path(index).read_text()
     assert "Correlations of the active latents" in text and "log T_K" in text
     for name in ("latent_map.png", "traversals.png", "run_path.png", "correlations.json"):

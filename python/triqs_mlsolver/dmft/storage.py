@@ -31,7 +31,8 @@ from ..parallel import Comm
 from ..triqs_compat import to_lean
 from .bethe import BetheParameters, BetheResult
 
-__all__ = ["SCHEMA", "SUMMARY_FIELDS", "SweepArchive", "point_name", "read_input", "read_summary"]
+__all__ = ["SCHEMA", "SUMMARY_FIELDS", "SweepArchive", "point_name", "read_input", "read_summary",
+           "read_last_iterations"]
 
 SCHEMA = "triqs_mlsolver.dmft_bethe"
 """Value of the root attribute ``triqs_mlsolver_schema`` of a sweep archive."""
@@ -182,3 +183,24 @@ def read_summary(path) -> dict:
             points = [ar[m][name]["observables"] for name in names if "observables" in ar[m][name]]
             out[m] = {k: np.asarray([p[k] if k in p else 0 for p in points]) for k in SUMMARY_FIELDS}  # older: no n_fallbacks
         return out
+
+
+def read_last_iterations(path) -> list:
+    """``[(label, beta, G_tau, G_l), ...]``: the last iteration of every U point of every method (``label`` such as
+    ``"ipt U=2"``; ``G_tau`` ``(blocks, n_tau)`` and ``G_l`` ``(blocks, n_l)``, real, one row per block)."""
+    out = []
+    with HDFArchive(path, "r") as ar:
+        _check_schema(ar, path)
+        for m in ar["dmft_input"]["methods"]:
+            if m not in ar:
+                continue
+            for name in sorted((k for k in ar[m].keys() if k.startswith("U_")), key=lambda k: int(k[2:])):
+                group = ar[m][name]
+                if "last_iter" not in group:
+                    continue
+                last = group["last_iter"]
+                g_tau = np.stack([np.asarray(g.data)[:, 0, 0].real for _, g in last["G_tau"]])
+                g_l = np.stack([np.asarray(g.data)[:, 0, 0].real for _, g in last["G_l"]])
+                beta = float(next(iter(last["G_tau"]))[1].mesh.beta)
+                out.append((f"{m} U={float(group['params']['U']):g}", beta, g_tau, g_l))
+    return out

@@ -110,8 +110,10 @@ def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", dest="run_archive", metavar="ARCHIVE.h5", help="a `dmft bethe` archive drawn as a path on the latent map")
 
 
-def run_explore(args: argparse.Namespace) -> int:
+def run_explore(args: argparse.Namespace, run: list | None = None) -> int:
+    """``run``: the points of ``--run`` (read from the archive by the command line)."""
     from .explore import explore
 
-    print(f"report written to {explore(args.vae, args.data, args.out, run=args.run_archive)}")
+    name = os.path.basename(args.run_archive) if args.run_archive else ""
+    print(f"report written to {explore(args.vae, args.data, args.out, run=run, run_name=name)}")
     return 0

@@ -12,8 +12,8 @@ Spearman correlations of each active latent with the physical descriptors of the
 
 — scatter plots of the two most active latents coloured by each descriptor, and traversals (one
 active latent swept over [-2.5, 2.5], the others at 0) decoded into the representation.  With
-``--run ARCHIVE`` (a ``dmft bethe`` archive) the last iteration of every U is encoded and drawn as a
-path on the latent map of the dataset.
+``--run ARCHIVE`` (a ``dmft bethe`` archive, read by the command line) the last iteration of every U is
+encoded and drawn as a path on the latent map of the dataset.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..data.schema import open_dataset
-from ..errors import ArchiveFormatError, InvalidParameterError
+from ..errors import InvalidParameterError
 from .vae_training import load_vae, load_vae_data
 
 __all__ = ["ACTIVE_KL", "descriptors", "correlations", "encode_run", "explore"]
@@ -69,37 +69,19 @@ def correlations(latents: np.ndarray, desc: dict, active) -> dict:
     return out
 
 
-def encode_run(model, representation: str, archive: str) -> tuple:
-    """``(labels, latents)`` of the last iteration of every U (and method) of a ``dmft bethe`` archive."""
-    from ..archive import HDFArchive
-
+def encode_run(model, representation: str, run: list) -> tuple:
+    """``(labels, latents)`` of the points of a DMFT run: ``run`` holds ``(label, beta, G_tau, G_l)`` per point
+    (spin rows), as :func:`triqs_mlsolver.dmft.storage.read_last_iterations` returns them."""
     if representation == "A_w":
         raise InvalidParameterError("explore --run needs a VAE on G_tau or G_l: a DMFT archive holds no broadened "
                                     "A(w) on the dataset's grid.")
-    labels, inputs = [], []
-    with HDFArchive(archive, "r") as ar:
-        if "dmft_input" not in ar:
-            raise ArchiveFormatError(f"{archive!r} is not a `dmft bethe` archive (no dmft_input).")
-        methods = list(ar["dmft_input"]["methods"])
-        for m in methods:
-            if m not in ar:
-                continue
-            for point in sorted((k for k in ar[m].keys() if k.startswith("U_")), key=lambda k: int(k[2:])):
-                group = ar[m][point]
-                if "last_iter" not in group:
-                    continue
-                U = float(group["params"]["U"])
-                key = "G_tau" if representation == "G_tau" else "G_l"
-                bgf = group["last_iter"][key]
-                blocks = [np.asarray(g.data)[:, 0, 0].real for _, g in bgf]
-                beta = float(next(iter(bgf))[1].mesh.beta)
-                inputs.append(_to_grid(representation, np.stack(blocks), beta, model.n))
-                labels.append(f"{m} U={U:g}")
-    if not inputs:
-        raise ArchiveFormatError(f"{archive!r} holds no finished U point with a last iteration.")
+    if not run:
+        raise InvalidParameterError("the DMFT run holds no finished U point with a last iteration.")
+    inputs = [_to_grid(representation, g_tau if representation == "G_tau" else g_l, beta, model.n)
+              for _, beta, g_tau, g_l in run]
     with torch.no_grad():
         mu, _ = model.encode(torch.as_tensor(np.stack(inputs), dtype=torch.float32))
-    return labels, mu.double().numpy()
+    return [label for label, *_ in run], mu.double().numpy()
 
 
 def _to_grid(representation: str, g: np.ndarray, beta: float, n: int) -> np.ndarray:
@@ -112,8 +94,10 @@ def _to_grid(representation: str, g: np.ndarray, beta: float, n: int) -> np.ndar
     return g[:, :n] / beta
 
 
-def explore(vae_path, data_path, out_dir, run=None) -> str:
-    """Write the report of the module doc into ``out_dir``; returns the path of ``index.html``."""
+def explore(vae_path, data_path, out_dir, run=None, run_name: str = "") -> str:
+    """Write the report of the module doc into ``out_dir``; returns the path of ``index.html``.
+
+    ``run``: the points of a DMFT run to draw on the latent map (see :func:`encode_run`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -168,6 +152,7 @@ def explore(vae_path, data_path, out_dir, run=None) -> str:
 
         if run is not None:
             labels, path = encode_run(model, representation, run)
+            run_name = run_name or "DMFT run"
             fig, ax = plt.subplots(figsize=(7, 6))
             values = desc["log Z"]
             ax.scatter(latents[:, a], latents[:, b], s=3, c=values, cmap="viridis", alpha=0.5)
@@ -176,9 +161,9 @@ def explore(vae_path, data_path, out_dir, run=None) -> str:
                 ax.annotate(label, (p[a], p[b]), fontsize=7)
             ax.set_xlabel(f"z{a}")
             ax.set_ylabel(f"z{b}")
-            ax.set_title(f"{os.path.basename(run)} on the latent map (colour: log Z of the dataset)")
+            ax.set_title(f"{run_name} on the latent map (colour: log Z of the dataset)")
             fig.tight_layout()
-            figures.append((f"The DMFT run {html.escape(os.path.basename(run))} as a path on the latent map",
+            figures.append((f"The DMFT run {html.escape(run_name)} as a path on the latent map",
                             "run_path.png"))
             fig.savefig(os.path.join(out_dir, figures[-1][1]), dpi=90)
             plt.close(fig)
