@@ -108,6 +108,8 @@ def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", help="dataset file whose samples are encoded")
     parser.add_argument("--out", default="vae_report", metavar="DIR", help="report folder (default vae_report)")
     parser.add_argument("--run", dest="run_archive", metavar="ARCHIVE.h5", help="a `dmft bethe` archive drawn as a path on the latent map")
+    parser.add_argument("--symbolic", action="store_true",
+                        help="symbolic regression of the most Kondo-like latent and of log T_K (needs gplearn)")
 
 
 def run_explore(args: argparse.Namespace, run: list | None = None) -> int:
@@ -115,5 +117,6 @@ def run_explore(args: argparse.Namespace, run: list | None = None) -> int:
     from .explore import explore
 
     name = os.path.basename(args.run_archive) if args.run_archive else ""
-    print(f"report written to {explore(args.vae, args.data, args.out, run=run, run_name=name)}")
+    index = explore(args.vae, args.data, args.out, run=run, run_name=name, symbolic=args.symbolic)
+    print(f"report written to {index}")
     return 0

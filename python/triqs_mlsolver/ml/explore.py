@@ -13,11 +13,13 @@ Spearman correlations of each active latent with the physical descriptors of the
 — scatter plots of the two most active latents coloured by each descriptor, and traversals (one
 active latent swept over [-2.5, 2.5], the others at 0) decoded into the representation.  With
 ``--run ARCHIVE`` (a ``dmft bethe`` archive, read by the command line) the last iteration of every U is
-encoded and drawn as a path on the latent map of the dataset.
+encoded and drawn as a path on the latent map of the dataset; with ``--symbolic`` the most Kondo-like
+latent and log T_K itself are fitted by symbolic regression (:mod:`.symbolic`), next to Haldane's formula.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
@@ -94,10 +96,40 @@ def _to_grid(representation: str, g: np.ndarray, beta: float, n: int) -> np.ndar
     return g[:, :n] / beta
 
 
-def explore(vae_path, data_path, out_dir, run=None, run_name: str = "") -> str:
+def symbolic_section(latents: np.ndarray, desc: dict, params: dict, corr: dict, options=None) -> tuple:
+    """Symbolic regression of the most Kondo-like latent and of log T_K itself (Kondo regime samples), with the
+    Haldane fit of each; returns ``(html, json-able dict)``."""
+    from .symbolic import HALDANE, SymbolicOptions, haldane_fit, symbolic_regression
+
+    kondo = np.isfinite(desc["log T_K"])
+    scored = [(abs(s), k) for (k, name), (_, s, _) in corr.items() if name == "log T_K"]
+    if kondo.sum() < 20 or not scored:
+        return "<p>Symbolic regression: fewer than 20 samples in the Kondo regime, or no active latent.</p>", {}
+    _, k = max(scored)
+    variables = {"U": params["U"][kondo], "Gamma": params["Gamma"][kondo], "eps_d": params["eps_d"][kondo],
+                 "T": 1.0 / params["beta"][kondo]}
+    parts, out = [f"<p>Reference: {html.escape(HALDANE)}.</p>"], {}
+    for label, y in ((f"z{k}", latents[kondo, k]), ("log T_K", desc["log T_K"][kondo])):
+        fit = haldane_fit(variables["U"], variables["Gamma"], variables["eps_d"], y)
+        front = symbolic_regression(variables, y, options or SymbolicOptions())
+        rows = "".join(f"<tr><td>{f.length}</td><td>{f.r2_train:.4f}</td><td>{f.r2_test:.4f}</td>"
+                       f"<td style='text-align:left'>{f.a:+.4g} {f.b:+.4g} * {html.escape(f.text)}</td></tr>"
+                       for f in front)
+        parts.append(
+            f"<h3>{label}</h3><p>Haldane structure fitted by least squares: held-out R<sup>2</sup> {fit['r2_test']:.4f}; "
+            f"exponent coefficient b2/b1 = {fit['ratio']:.4f} against pi/2 = {fit['pi_over_2']:.4f} (a finite, "
+            "logarithmically discretized bath renormalizes the low-energy hybridization and has a finite band edge, "
+            "which shifts it).</p><table><tr><th>length</th><th>R<sup>2</sup> train</th><th>R<sup>2</sup> test</th>"
+            f"<th>formula</th></tr>{rows}</table>")
+        out[label] = {"haldane_fit": fit, "front": [dataclasses.asdict(f) for f in front]}
+    return "<h2>Symbolic regression (Kondo regime)</h2>" + "".join(parts), out
+
+
+def explore(vae_path, data_path, out_dir, run=None, run_name: str = "", symbolic: bool = False) -> str:
     """Write the report of the module doc into ``out_dir``; returns the path of ``index.html``.
 
-    ``run``: the points of a DMFT run to draw on the latent map (see :func:`encode_run`)."""
+    ``run``: the points of a DMFT run to draw on the latent map (see :func:`encode_run`); ``symbolic``:
+    add the symbolic regression of the most Kondo-like latent and of log T_K (needs gplearn)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -173,6 +205,7 @@ def explore(vae_path, data_path, out_dir, run=None, run_name: str = "") -> str:
         f"<tr><td>z{k}</td><td>{html.escape(name)}</td><td>{p:+.3f}</td><td>{s:+.3f}</td><td>{m}</td></tr>"
         for (k, name), (p, s, m) in sorted(corr.items(), key=lambda item: -abs(item[1][1])))
     images = "".join(f"<h2>{title}</h2><img src='{name}' style='max-width:100%'>" for title, name in figures)
+    sr_html, sr_json = symbolic_section(latents, desc, data.params, corr) if symbolic else ("", {})
     metrics = meta.get("metrics", {})
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>VAE latent report</title>
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:2px 10px;text-align:right}}</style></head><body>
@@ -185,12 +218,12 @@ relative L2 reconstruction error {metrics.get('relative_l2', float('nan')):.3e} 
 <table><tr><th>latent</th><th>KL</th><th>active</th></tr>{rows}</table>
 <h2>Correlations of the active latents with the descriptors</h2>
 <table><tr><th>latent</th><th>descriptor</th><th>Pearson</th><th>Spearman</th><th>samples</th></tr>{corr_rows}</table>
-{images}</body></html>"""
+{images}{sr_html}</body></html>"""
     index = os.path.join(out_dir, "index.html")
     with open(index, "w", encoding="utf-8") as handle:
         handle.write(page)
     with open(os.path.join(out_dir, "correlations.json"), "w", encoding="utf-8") as handle:
         json.dump({"kl": [float(v) for v in kl], "active": active,
                    "correlations": [{"latent": k, "descriptor": name, "pearson": p, "spearman": s, "samples": m}
-                                    for (k, name), (p, s, m) in corr.items()]}, handle, indent=1)
+                                    for (k, name), (p, s, m) in corr.items()], "symbolic": sr_json}, handle, indent=1)
     return index
