@@ -51,11 +51,15 @@ def _inspect(args: argparse.Namespace) -> int:
             "--plot/--out", f"--plot {args.plot} --out {args.out}", "both given or neither",
             "Use: triqs-mlsolver inspect FILE --plot KEY --out fig.png",
         )
-    from .archive_summary import summarize
+    from .archive.summary import register_summary, summarize
+    from .data.schema import SCHEMA_NAME
+    from .data.summary import summary_lines
 
+    # The archive knows no dataset: the dataset summary (counts, ranges, failures) is installed here.
+    register_summary(SCHEMA_NAME, lambda ar: summary_lines(ar.h5_group))
     print(summarize(args.file))
     if args.plot is not None:
-        from .archive_plot import plot_gf
+        from .archive.plot import plot_gf
 
         print(f"plot of {args.plot!r} written to {plot_gf(args.file, args.plot, args.out)}")
     return 0

@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from triqs_mlsolver import archive_summary
+from triqs_mlsolver.archive import summary as archive_summary
 from triqs_mlsolver.archive import HDFArchive
 from triqs_mlsolver.cli import SUBCOMMANDS, main
 from triqs_mlsolver.gf import BlockGf, Gf
