@@ -145,7 +145,9 @@ def _dmft_arguments(parser: argparse.ArgumentParser) -> None:
     bethe.add_argument("--option", action="append", metavar="METHOD.KEY=VALUE",
                        help="an option of one solver, e.g. --option ed.n_bath=6 (repeatable)")
     bethe.add_argument("--out", default="bethe_dmft.h5", metavar="FILE.h5",
-                       help="archive written (TRIQS layout; default bethe_dmft.h5)")
+                       help="archive written (TRIQS layout; default bethe_dmft.h5); an existing file is refused "
+                            "unless --overwrite is given")
+    bethe.add_argument("--overwrite", action="store_true", help="replace an existing --out archive")
     bethe.add_argument("--plot", default=None, metavar="FILE.png", help="figure Z(U), -beta G(beta/2)/pi (U) "
                        "(default: the archive name with .png)")
     bethe.add_argument("--last-only", action="store_true", help="store only the last iteration of each U")
