@@ -52,19 +52,13 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # Edges between parts of one layer (a layer's parts may not import one another otherwise).
 PEERS: dict[str, tuple[str, ...]] = {
-    "_validation": ("errors",),
-    "meshes": ("_validation", "errors"),
+    "meshes": ("_validation",),
     "_quadrature": ("_legendre",),
-    "parallel": ("errors",),
-    "gf_struct": ("errors",),
-    "testing": ("errors",),
-    "_progress": (),
     "hamiltonians": ("operators",),
     "archive": ("gf",),  # the archive stores the containers of gf/
-    "cli": ("demo", "__init__"),
-    "__init__": ("_lazy", "_version"),
+    "cli": ("demo",),
 }
-# base modules import errors, _validation and _version freely (they hold no logic of their own)
+# every other base module may import errors and _version (the error classes and the version string)
 for _part in LAYERS["base"][0]:
     if _part not in ("errors", "_version"):
         PEERS[_part] = tuple(sorted(set(PEERS.get(_part, ())) | {"errors", "_version"}))
