@@ -53,11 +53,15 @@ def _inspect(args: argparse.Namespace) -> int:
             "--plot/--out", f"--plot {args.plot} --out {args.out}", "both given or neither",
             "Use: triqs-mlsolver inspect FILE --plot KEY --out fig.png",
         )
-    from .archive_summary import summarize
+    from .archive.summary import register_summary, summarize
+    from .data.schema import SCHEMA_NAME
+    from .data.summary import summary_lines
 
+    # The archive knows no dataset: the dataset summary (counts, ranges, failures) is installed here.
+    register_summary(SCHEMA_NAME, lambda ar: summary_lines(ar.h5_group))
     print(summarize(args.file))
     if args.plot is not None:
-        from .archive_plot import plot_gf
+        from .archive.plot import plot_gf
 
         print(f"plot of {args.plot!r} written to {plot_gf(args.file, args.plot, args.out)}")
     return 0
@@ -143,7 +147,9 @@ def _dmft_arguments(parser: argparse.ArgumentParser) -> None:
     bethe.add_argument("--option", action="append", metavar="METHOD.KEY=VALUE",
                        help="an option of one solver, e.g. --option ed.n_bath=6 (repeatable)")
     bethe.add_argument("--out", default="bethe_dmft.h5", metavar="FILE.h5",
-                       help="archive written (TRIQS layout; default bethe_dmft.h5)")
+                       help="archive written (TRIQS layout; default bethe_dmft.h5); an existing file is refused "
+                            "unless --overwrite is given")
+    bethe.add_argument("--overwrite", action="store_true", help="replace an existing --out archive")
     bethe.add_argument("--plot", default=None, metavar="FILE.png", help="figure Z(U), -beta G(beta/2)/pi (U) "
                        "(default: the archive name with .png)")
     bethe.add_argument("--last-only", action="store_true", help="store only the last iteration of each U")

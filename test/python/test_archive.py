@@ -439,6 +439,21 @@ def test_unreadable_layouts_raise_archive_format_error(tmp_path, case):
             ar["G"]
 
 
+def test_reading_an_archive_leaves_plain_h5py_access_working(tmp_path):
+    """A read-only archive takes the file lock like any reader: the user's own h5py opens of the same
+    file in the same process work while it is open and after it is closed."""
+    path = tmp_path / "mine.h5"
+    with HDFArchive(path, "w") as ar:
+        ar["x"] = np.arange(3.0)
+    ar = HDFArchive(path, "r")
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(f["x"][()], np.arange(3.0))
+    np.testing.assert_array_equal(ar["x"], np.arange(3.0))
+    ar.close()
+    with h5py.File(path, "r") as f, HDFArchive(path, "r") as again:
+        assert list(f) == list(again) == ["x"]
+
+
 def test_read_only_open_of_a_file_held_open_for_writing(tmp_path):
     """A run (another process) holds the file open for writing: HDF5's file lock would refuse a
     reader.  Read-only archives open without the lock, so reading and `inspect` work, and the
@@ -446,7 +461,7 @@ def test_read_only_open_of_a_file_held_open_for_writing(tmp_path):
     import subprocess
     import sys
 
-    from triqs_mlsolver.archive_summary import summarize
+    from triqs_mlsolver.archive.summary import summarize
 
     path = tmp_path / "running.h5"
     with HDFArchive(path, "w") as ar:

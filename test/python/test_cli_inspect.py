@@ -11,9 +11,10 @@ import h5py
 import numpy as np
 import pytest
 
-from triqs_mlsolver import archive_summary
 from triqs_mlsolver.archive import HDFArchive
+from triqs_mlsolver.archive import summary as archive_summary
 from triqs_mlsolver.cli import SUBCOMMANDS, main
+from triqs_mlsolver.errors import InvalidParameterError
 from triqs_mlsolver.gf import BlockGf, Gf
 from triqs_mlsolver.meshes import MeshImFreq
 
@@ -120,6 +121,27 @@ def test_schema_attribute_dispatches_to_a_registered_summary(tmp_path, capsys, m
     monkeypatch.setitem(archive_summary.SCHEMA_SUMMARIES, "test-schema/1", lambda ar: [f"  samples: {ar['n_samples']}"])
     _, out, _ = _inspect(capsys, path)
     assert out.splitlines()[1:4] == ["schema: test-schema/1", "  samples: 3", "  n_samples: int 3"]
+
+
+def test_the_archive_knows_no_dataset_until_the_command_line_installs_it(tmp_path):
+    """The archive imports nothing of data/: its summary of a dataset comes through the hook of the CLI."""
+    path = tmp_path / "dataset.h5"
+    with HDFArchive(path, "w") as ar:
+        ar.h5_group.attrs[archive_summary.SCHEMA_ATTRIBUTE] = "triqs_mlsolver.dataset"
+    code = (
+        "import sys; from triqs_mlsolver.archive.summary import SCHEMA_SUMMARIES, summarize; "
+        f"text = summarize({str(path)!r}); "
+        "print(sorted(SCHEMA_SUMMARIES), 'triqs_mlsolver.data' in sys.modules, text.splitlines()[1])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[] False schema: triqs_mlsolver.dataset (no summary for this schema in this version)"
+
+
+def test_register_summary_checks_its_arguments():
+    with pytest.raises(InvalidParameterError, match="schema"):
+        archive_summary.register_summary("", lambda ar: [])
+    with pytest.raises(InvalidParameterError, match="summary"):
+        archive_summary.register_summary("x/1", ["not callable"])
 
 
 def test_plot_writes_a_png(triqs_ref, tmp_path, capsys):

@@ -10,7 +10,7 @@ from scipy import integrate
 
 from triqs_mlsolver.data import config as C
 from triqs_mlsolver.data import sampling as S
-from triqs_mlsolver.data.bethe import starting_gf
+from triqs_mlsolver.lattice import starting_gf
 from triqs_mlsolver.solvers.ed import EDOptions, diagonalize
 
 

@@ -72,6 +72,24 @@ def test_bad_input_is_one_line_and_status_2_before_any_work(args, message, tmp_p
     assert err.startswith("triqs-mlsolver dmft: error:") and message in err and "\n" not in err
 
 
+def test_an_existing_archive_is_kept_unless_overwrite_is_given(tmp_path, capsys, monkeypatch):
+    from triqs_mlsolver.solver import Solver
+
+    out = tmp_path / "mott.h5"
+    with HDFArchive(out, "w") as ar:
+        ar["mine"] = 1
+    solve = Solver.solve
+    monkeypatch.setattr(Solver, "solve", lambda *a, **k: pytest.fail("solved before refusing the existing archive"))
+    assert main(["dmft", "bethe", "--U", "1", "--method", "ipt", "--out", str(out), *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "--overwrite" in err
+    with HDFArchive(out, "r") as ar:
+        assert list(ar) == ["mine"]
+    monkeypatch.setattr(Solver, "solve", solve)
+    assert main(["dmft", "bethe", "--U", "1", "--method", "ipt", "--out", str(out), "--overwrite", *SMALL]) == 0
+    assert read_summary(out)["ipt"]["U"].tolist() == [1.0]
+
+
 def test_missing_lattice_and_missing_grid_are_usage_errors(capsys):
     assert main(["dmft"]) == 2
     assert main(["dmft", "bethe"]) == 2

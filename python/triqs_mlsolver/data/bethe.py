@@ -1,18 +1,19 @@
 """Samples visited by short ED-DMFT loops on the Bethe lattice.
 
 For a semicircular density of states of half bandwidth ``D`` (hopping ``t = D/2``) the DMFT
-self-consistency is ``Delta(iw) = t^2 G(iw)``, i.e. ``G0^-1 = iw + mu - t^2 G``.  A loop at
+self-consistency is ``Delta(iw) = t^2 G(iw)``, i.e. ``G0^-1 = iw + mu - t^2 G``
+(:mod:`triqs_mlsolver.lattice`).  A loop at
 ``(U, beta, mu = U/2 + mu_shift, start)`` runs
 
     G_(-1) = start,   for j = 0 .. n_iterations-1:
         Delta_j = t^2 G_(j-1)  ->  fit Nb_ref bath sites (eps_k, V_k)  ->  sample j = AIM(U, eps_d = -mu, bath)
         G_new = reference ED of sample j,   G_j = mixing G_new + (1 - mixing) G_(j-1)
 
-on the ``n_iw_solve`` Matsubara frequencies.  The starts are the free lattice
-``G(z) = 2 (z - z sqrt(1 - D^2/z^2)) / D^2`` at ``z = iw + mu - U/2`` (the Hartree shift of half
-filling; "metal", whose Delta is the non-interacting Bethe hybridization) and the atomic
-``G = 1/2 (1/(iw + mu) + 1/(iw + mu - U))`` ("insulator"), so both sides of the Mott coexistence
-region are visited.  The loop is
+on the ``n_iw_solve`` Matsubara frequencies.  The starts are those of
+:func:`triqs_mlsolver.lattice.starting_gf`: the free lattice at ``z = iw + mu - U/2`` (the
+Hartree shift of half filling; "metal", whose Delta is the non-interacting Bethe hybridization)
+and the atomic ``G = 1/2 (1/(iw + mu) + 1/(iw + mu - U))`` ("insulator"), so both sides of the
+Mott coexistence region are visited.  The loop is
 deterministic (the fit's restarts use ``fit.seed``), so every iteration is the same sample on
 every rank and after a resume.
 """
@@ -28,13 +29,14 @@ import numpy as np
 
 from ..bath import fit_bath
 from ..errors import BathFitWarning, SolverFailedError
+from ..lattice import hybridization, starting_gf
 from ..solvers.ed import EDResult
 from ..transforms import matsubara_freqs
 from .config import BetheFamily, DatasetConfig
 from .sampling import Sample
 from .solve import solve_reference
 
-__all__ = ["loop_parameters", "starting_gf", "bethe_loop"]
+__all__ = ["loop_parameters", "bethe_loop"]
 
 LEVEL_LIMIT = 10.0
 """A fitted bath level beyond LEVEL_LIMIT * (D + |mu| + U) means the fit ran away: the loop stops there."""
@@ -43,16 +45,6 @@ LEVEL_LIMIT = 10.0
 def loop_parameters(fam: BetheFamily, loop: int) -> tuple[float, float, float, str]:
     """``(U, beta, mu_shift, start)`` of loop number ``loop`` (product order of the lists)."""
     return list(itertools.product(fam.U, fam.beta, fam.mu_shift, fam.starts))[loop]
-
-
-def starting_gf(start: str, iw: np.ndarray, mu: float, U: float, D: float) -> np.ndarray:
-    """``G_(-1)(iw_n)``: the free Bethe lattice with the half-filling Hartree shift ("metal") or the
-    atomic limit at half filling ("insulator")."""
-    if start == "metal":
-        z = iw + mu - 0.5 * U
-        return 2.0 * (z - z * np.sqrt(1.0 - D * D / (z * z))) / (D * D)
-    z = iw + mu
-    return 0.5 / z + 0.5 / (z - U)
 
 
 def _checked_bath(fit, limit: float, iteration: int) -> tuple[np.ndarray, np.ndarray]:
@@ -76,14 +68,13 @@ def bethe_loop(fam: BetheFamily, cfg: DatasetConfig, loop: int, first_index: int
     """
     U, beta, shift, start = loop_parameters(fam, loop)
     mu = 0.5 * U + shift
-    t2 = 0.25 * fam.D ** 2
     n_bath = cfg.reference.n_bath
     iw = matsubara_freqs(beta, cfg.output.n_iw_solve)
     g = starting_gf(start, iw, mu, U, fam.D)
     for j in range(fam.n_iterations):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BathFitWarning)  # the distance is stored with the sample
-            fit = fit_bath(t2 * g.reshape(-1, 1, 1), beta, n_bath, options=fam.fit)
+            fit = fit_bath(hybridization(g, fam.D).reshape(-1, 1, 1), beta, n_bath, options=fam.fit)
         eps_k, V_k = _checked_bath(fit, LEVEL_LIMIT * (fam.D + abs(mu) + U), j)
         params = {"beta": beta, "U": U, "eps_d": -mu, "field": 0.0, "mirrored": 0.0, "D": fam.D, "mu": mu,
                   "iteration": float(j), "start": float(start == "insulator"), "fit_distance": fit.distance,

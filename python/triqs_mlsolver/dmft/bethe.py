@@ -1,24 +1,15 @@
 """DMFT of the single-band Hubbard model on the Bethe lattice (semicircular density of states).
 
-For the semicircular density of states of half bandwidth ``D``,
-``rho(e) = 2 sqrt(D^2 - e^2) / (pi D^2)`` (the Bethe lattice with infinite coordination and
-hopping ``t = D/2``), the lattice self-consistency closes on the impurity Green's function
-alone: the hybridization is ``Delta(iw) = t^2 G(iw)``, so the Weiss field of the next iteration is
-
-    G0^-1(iw_n) = iw_n + mu - t^2 G(iw_n).
-
+For the semicircular density of states of half bandwidth ``D`` (hopping ``t = D/2``) the
+self-consistency is ``G0^-1(iw_n) = iw_n + mu - t^2 G(iw_n)`` (:mod:`triqs_mlsolver.lattice`).
 The loop (paramagnetic: ``G`` is the average of the spin blocks) runs, from a start ``G_in``,
 
     G0 = (iw + mu - t^2 G_in)^-1  ->  impurity solver (any method)  ->  G_out,
     distance = max_n |G_out(iw_n) - G_in(iw_n)|,   stop when distance < tol,
     G_in <- mixing G_out + (1 - mixing) G_in.
 
-The starts are the free semicircle ``"metal"`` and the Hubbard atom ``"insulator"``, both
-centred at the Hartree level of half filling (``z = iw + mu - U/2``):
-
-    metal:      G(z) = 2 (z - sqrt(z^2 - D^2)) / D^2          (branch with G ~ 1/z),
-    insulator:  G(z) = 1/2 [1/(z + U/2) + 1/(z - U/2)],
-
+The starts are the free semicircle ``"metal"`` and the Hubbard atom ``"insulator"`` of
+:func:`triqs_mlsolver.lattice.starting_gf`, both centred at the Hartree level of half filling,
 or any ``G(iw)`` given as an array (to continue a sweep from the previous solution).
 ``mu = None`` means half filling, ``mu = U/2``.  Under MPI every rank runs the loop: the
 :class:`~triqs_mlsolver.solver.Solver` solves on rank 0 and broadcasts, so every rank makes
@@ -36,7 +27,8 @@ import numpy as np
 
 from .._validation import finite_float, int_in_range, nonnegative_float, one_of, positive_float
 from ..errors import IncompatibleGfStructError, NotConvergedWarning, invalid_parameter
-from ..gf import SemiCircular
+from ..lattice import GF_STRUCT, START_KINDS, hopping, weiss_field
+from ..lattice import starting_gf as lattice_starting_gf
 from ..operators import n as number
 from ..parallel import world
 from ..solver import Solver, method_class
@@ -48,12 +40,6 @@ __all__ = [
     "START_KINDS", "GF_STRUCT", "BetheParameters", "BetheResult", "starting_gf", "make_solver", "check_method_options",
     "solve_bethe",
 ]
-
-START_KINDS = ("metal", "insulator")
-"""Names of the built-in starting Green's functions."""
-
-GF_STRUCT = (("up", 1), ("down", 1))
-"""Block structure of the single-band problem."""
 
 
 def _doc(text: str, default):
@@ -96,7 +82,7 @@ class BetheParameters:
     @property
     def t(self) -> float:
         """Hopping ``t = D/2``."""
-        return 0.5 * self.D
+        return hopping(self.D)
 
     def chemical_potential(self, U: float) -> float:
         """``mu``, or ``U/2`` (half filling) when ``mu`` is None."""
@@ -158,11 +144,7 @@ class BetheResult:
 
 def starting_gf(start: str, params: BetheParameters, U: float) -> np.ndarray:
     """``G(iw_n)`` of a built-in start (``"metal"`` or ``"insulator"``, see the module) on the full mesh."""
-    one_of("start", start, START_KINDS)
-    z = params.matsubara() + params.chemical_potential(U) - 0.5 * U
-    if start == "insulator":
-        return 0.5 / (z + 0.5 * U) + 0.5 / (z - 0.5 * U)
-    return SemiCircular(params.D).values(z)
+    return lattice_starting_gf(start, params.matsubara(), params.chemical_potential(U), U, params.D)
 
 
 def make_solver(params: BetheParameters) -> Solver:
@@ -241,7 +223,7 @@ def solve_bethe(
     h_int = U * number("up", 0) * number("down", 0)
     history, solve_time, converged, fallbacks = [], 0.0, False, 0
     for k in range(params.max_iter):
-        g0 = 1.0 / (iw + mu - params.t**2 * g_in)
+        g0 = weiss_field(g_in, iw, mu, params.D)
         for _, block in solver.G0_iw:
             block.data[:, 0, 0] = g0
         begin = time.perf_counter()

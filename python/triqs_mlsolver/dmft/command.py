@@ -18,7 +18,9 @@ from .bethe import BetheParameters
 from .plot import plot_sweep
 from .sweep import SweepResult, bethe_sweep, parse_grid, parse_methods
 
-__all__ = ["SHORTCUT_OPTIONS", "SweepInputs", "sweep_from_arguments", "run_bethe_command", "default_plot_path"]
+__all__ = [
+    "SHORTCUT_OPTIONS", "SweepInputs", "sweep_from_arguments", "check_out", "run_bethe_command", "default_plot_path",
+]
 
 SHORTCUT_OPTIONS = {"n_bath": "ed"}
 """Command-line options that set one method's solver option (``--n-bath 6`` is ``--option ed.n_bath=6``)."""
@@ -81,6 +83,15 @@ def default_plot_path(out) -> str:
     return root + ".png"
 
 
+def check_out(out, overwrite: bool) -> None:
+    """Refuse an existing ``--out`` unless ``--overwrite`` is given (the archive is written anew)."""
+    if os.path.exists(out) and not overwrite:
+        raise invalid_parameter(
+            "--out", os.fspath(out), "a file that does not exist yet",
+            "Choose another name, or give --overwrite to replace the existing archive.",
+        )
+
+
 def run_bethe_command(args) -> SweepResult:
     """Run ``dmft bethe`` with parsed arguments: sweep, table on stdout, archive and plot (rank 0)."""
     inputs = sweep_from_arguments(args)
@@ -90,6 +101,7 @@ def run_bethe_command(args) -> SweepResult:
     folder = os.path.dirname(os.path.abspath(plot))
     if not os.path.isdir(folder):
         raise invalid_parameter("--plot", plot, "a file in an existing folder", f"Create {folder!r} first.")
+    world().run_on_master(lambda: check_out(args.out, args.overwrite))  # the error is raised on every rank
     sweep = bethe_sweep(inputs.U, inputs.params, inputs.methods, inputs.method_options, out=args.out,
                         continuation=inputs.continuation, save_iterations=not args.last_only, progress=not args.quiet)
     if world().is_master:

@@ -12,8 +12,8 @@ TRIQS 3.2+ writes from Python), and every older TRIQS layout is read.  See ``doc
         G = ar["G_iw"]; U = ar["params"]["U"]; S = ar["it_0"]["Sigma_iw"]
 
 Keys are ``str`` without ``'/'`` (reading also accepts a path ``'a/b'``); writing an existing
-key replaces it.  Objects of other classes become storable with :func:`register_class`.
-``Block2Gf`` (Gfs indexed by a pair of block names) is defined here until ``gf/`` has one.
+key replaces it.  Objects of other classes become storable with
+:func:`~triqs_mlsolver.archive.register_class`.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from typing import Iterator
 
 import h5py
 
-from ._block2_gf import Block2Gf
-from ._h5_formats import read_node, register_class, registered_formats, write_node
-from ._h5_primitives import check_key, format_of, open_file
-from .errors import ArchiveFormatError, invalid_parameter
+from ..errors import ArchiveFormatError, invalid_parameter
+from ._formats import read_node, write_node
+from ._primitives import check_key, format_of, open_file
 
-__all__ = ["HDFArchive", "HDFArchiveGroup", "Block2Gf", "register_class", "registered_formats"]
+__all__ = ["HDFArchive", "HDFArchiveGroup"]
 
 _MODES = {"r": "read only", "w": "create or truncate", "a": "read/write, create if missing"}
 _SUPPORTED_VERSION = 1

@@ -26,12 +26,12 @@ import warnings
 import h5py
 import numpy as np
 
-from . import meshes
+from .. import meshes
+from ..errors import ArchiveFormatError, ArchiveFormatWarning
+from ..gf import BlockGf, Gf
 from ._block2_gf import Block2Gf
-from ._h5_meshes import read_mesh, write_mesh
-from ._h5_primitives import decode_str, format_of, read_array, read_leaf, set_format, write_leaf
-from .errors import ArchiveFormatError, ArchiveFormatWarning
-from .gf import BlockGf, Gf
+from ._meshes import read_mesh, write_mesh
+from ._primitives import decode_str, format_of, read_array, read_leaf, set_format, write_leaf
 
 __all__ = [
     "GF_CONTAINER_FORMATS",

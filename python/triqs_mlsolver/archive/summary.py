@@ -6,8 +6,9 @@ groups with their children, indented; meshes; Operators; arrays with shape and d
 scalars and strings with their values.  Green's-function data are never loaded.
 
 Files of the package's own kinds carry a root attribute ``triqs_mlsolver_schema``; a
-summary function registered for that schema in :data:`SCHEMA_SUMMARIES` adds its lines
-before the tree.
+summary function registered for that schema with :func:`register_summary` adds its lines
+before the tree.  The archive knows no schema itself: the command line registers the dataset
+summary of ``data/`` (the archive never imports the layers that write such files).
 """
 
 from __future__ import annotations
@@ -18,30 +19,30 @@ from typing import Callable
 import h5py
 import numpy as np
 
-from . import _h5_gf
-from ._h5_formats import canonical_format, registered_formats
-from ._h5_meshes import MESH_FORMATS, read_mesh
-from ._h5_operator import read_operator
-from ._h5_primitives import decode_str, format_of, read_leaf
-from .archive import HDFArchive
-from .errors import ArchiveFormatError
+from ..errors import ArchiveFormatError, invalid_parameter
+from . import _gf
+from ._archive import HDFArchive
+from ._formats import canonical_format, registered_formats
+from ._meshes import MESH_FORMATS, read_mesh
+from ._operator import read_operator
+from ._primitives import decode_str, format_of, read_leaf
 
-__all__ = ["SCHEMA_ATTRIBUTE", "SCHEMA_SUMMARIES", "summarize"]
+__all__ = ["SCHEMA_ATTRIBUTE", "SCHEMA_SUMMARIES", "register_summary", "summarize"]
 
 SCHEMA_ATTRIBUTE = "triqs_mlsolver_schema"
 
-
-def _dataset_summary(ar: HDFArchive) -> list[str]:
-    """Counts, ranges, failures and solver errors of a dataset (imported on use: data/ loads the solvers)."""
-    from .data.summary import summary_lines
-
-    return summary_lines(ar.h5_group)
+#: Schema name -> function(archive) -> lines printed before the tree; filled by :func:`register_summary`.
+SCHEMA_SUMMARIES: dict[str, Callable[[HDFArchive], list[str]]] = {}
 
 
-#: Schema name -> function(archive) -> lines printed before the tree (dataset summaries ...).
-SCHEMA_SUMMARIES: dict[str, Callable[[HDFArchive], list[str]]] = {
-    "triqs_mlsolver.dataset": _dataset_summary,  # files of `triqs-mlsolver generate` (data/schema.py)
-}
+def register_summary(schema: str, summary: Callable[[HDFArchive], list[str]]) -> None:
+    """Have :func:`summarize` print ``summary(archive)`` before the tree of every file whose root
+    attribute ``triqs_mlsolver_schema`` is ``schema`` (registering a schema again replaces its function)."""
+    if not isinstance(schema, str) or not schema:
+        raise invalid_parameter("schema", schema, "a non-empty str")
+    if not callable(summary):
+        raise invalid_parameter("summary", summary, "a function(archive) -> list of lines")
+    SCHEMA_SUMMARIES[schema] = summary
 
 _MAX_VALUE = 80  # characters of a value shown on a line
 _INDENT = "  "
@@ -75,20 +76,20 @@ def _dataset(node: h5py.Dataset) -> str:
     return f"array {node.dtype} {node.shape}"
 
 
-def _gf(node: h5py.Group, tag: str) -> str:
-    mesh, target, is_complex = _h5_gf.gf_layout(node, tag)
+def _gf_line(node: h5py.Group, tag: str) -> str:
+    mesh, target, is_complex = _gf.gf_layout(node, tag)
     kind = "" if is_complex else " (real)"
     return f"Gf{kind} on {_mesh(mesh)}, target_shape {target}"
 
 
 def _block_gf(node: h5py.Group, fmt: str) -> str:
-    names = _h5_gf.block_names(node, fmt)
+    names = _gf.block_names(node, fmt)
     pairs = [(b1, b2) for b1 in names[0] for b2 in names[1]] if fmt == "Block2Gf" else names
     layouts = []
     for block in pairs:
-        child = node.get(_h5_gf.block_key(fmt, block))
+        child = node.get(_gf.block_key(fmt, block))
         tag = format_of(child) if isinstance(child, h5py.Group) else ""
-        layouts.append(_h5_gf.gf_layout(child, tag) if _h5_gf.is_gf_format(tag) else None)
+        layouts.append(_gf.gf_layout(child, tag) if _gf.is_gf_format(tag) else None)
     if None in layouts or not layouts:
         return f"{fmt} with missing or unreadable blocks"
     shapes = ", ".join(f"{'_'.join(b) if isinstance(b, tuple) else b} {lay[1]}" for b, lay in zip(pairs, layouts))
@@ -103,8 +104,8 @@ def _describe(node: h5py.Group | h5py.Dataset) -> tuple[str, bool]:
     tag = format_of(node)
     fmt = canonical_format(tag) if tag else ""
     if fmt == "Gf":
-        return _gf(node, tag), False
-    if fmt in _h5_gf.GF_CONTAINER_FORMATS:
+        return _gf_line(node, tag), False
+    if fmt in _gf.GF_CONTAINER_FORMATS:
         return _block_gf(node, fmt), False
     if fmt in MESH_FORMATS:
         return _mesh(read_mesh(node)), False

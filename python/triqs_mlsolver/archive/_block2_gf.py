@@ -9,8 +9,8 @@ that two-particle quantities such as density-density correlators ``nn_tau`` come
 
 from __future__ import annotations
 
-from .errors import IncompatibleGfStructError, invalid_parameter
-from .gf import Gf
+from ..errors import IncompatibleGfStructError, invalid_parameter
+from ..gf import Gf
 
 __all__ = ["Block2Gf"]
 

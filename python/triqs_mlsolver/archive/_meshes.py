@@ -21,9 +21,9 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from . import meshes
-from ._h5_primitives import decode_str, format_of, set_format
-from .errors import ArchiveFormatError
+from .. import meshes
+from ..errors import ArchiveFormatError
+from ._primitives import decode_str, format_of, set_format
 
 __all__ = ["MESH_FORMATS", "mesh_format", "write_mesh", "read_mesh"]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from .errors import ArchiveFormatError, invalid_parameter
+from ..errors import ArchiveFormatError, invalid_parameter
 
 __all__ = [
     "open_file",
@@ -43,16 +43,22 @@ _LEAF_TYPES = "bool, int, float, complex, str, numpy scalars and numpy arrays (n
 
 
 def open_file(path: str, mode: str) -> h5py.File:
-    """``h5py.File(path, mode)``; a read-only open takes no HDF5 file lock where the library offers the
-    switch (h5py >= 3.5 with HDF5 >= 1.10.7), so that reading a file which another process holds open
-    for writing (a running generation or DMFT loop) neither fails nor keeps that process from
-    opening it.  Such a reader sees what the writer has flushed."""
+    """``h5py.File(path, mode)``.  A read-only open takes HDF5's file lock like any other reader, so that
+    the user's own ``h5py.File(path, "r")`` of the same file in the same process keeps working; only
+    when the lock is refused (another process holds the file open for writing: a running generation
+    or DMFT loop) is the file opened without it, where the library offers the switch (h5py >= 3.5
+    with HDF5 >= 1.10.7).  Such a reader sees what the writer has flushed."""
     if mode != "r":
         return h5py.File(path, mode)
     try:
-        return h5py.File(path, "r", locking=False)
-    except (TypeError, ValueError):  # no locking switch in this h5py / HDF5: a plain open
         return h5py.File(path, "r")
+    except OSError as err:
+        if "lock" not in str(err):
+            raise
+        try:
+            return h5py.File(path, "r", locking=False)
+        except (TypeError, ValueError):  # no locking switch in this h5py / HDF5: the lock error stands
+            raise err from None
 
 
 def check_key(key: object) -> str:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from ._h5_primitives import decode_str, set_format, write_fixed_string_attribute
-from .errors import ArchiveFormatError, invalid_parameter
-from .operators import Operator
+from ..errors import ArchiveFormatError, invalid_parameter
+from ..operators import Operator
+from ._primitives import decode_str, set_format, write_fixed_string_attribute
 
 __all__ = ["is_operator", "write_operator", "read_operator"]
 

@@ -11,11 +11,11 @@ import os
 
 import numpy as np
 
+from ..errors import InvalidParameterError, MissingDependencyError, invalid_parameter
+from ..gf import BlockGf, Gf
+from ..meshes import MeshImFreq, MeshImTime, MeshLegendre
+from ._archive import HDFArchive
 from ._block2_gf import Block2Gf
-from .archive import HDFArchive
-from .errors import InvalidParameterError, MissingDependencyError, invalid_parameter
-from .gf import BlockGf, Gf
-from .meshes import MeshImFreq, MeshImTime, MeshLegendre
 
 __all__ = ["plot_gf"]
 

@@ -4,7 +4,7 @@ Writing picks, in this order: a class registered with :func:`register_class` (a 
 its ``__reduce_to_dict__()`` items tagged with its format name), the built-in objects
 (lean meshes, ``Gf``, ``BlockGf``, ``Block2Gf``, ``Operator``), ``list``/``tuple``/``dict``
 (groups ``List``/``Tuple``/``Dict`` with children ``"0"``, ``"1"``, ... or ``str(key)``),
-an archive group (copied), and finally the leaf values of :mod:`._h5_primitives`.
+an archive group (copied), and finally the leaf values of :mod:`._primitives`.
 
 Reading dispatches on the ``Format`` tag, with the TRIQS aliases (``PythonListWrap`` ...,
 ``GfImFreq``/``GfImTime``/``GfLegendre``/``GfReFreq``/``GfReTime`` with optional ``_s``,
@@ -19,10 +19,10 @@ from typing import Callable
 
 import h5py
 
-from . import _h5_gf, _h5_operator
-from ._h5_meshes import MESH_FORMATS, mesh_format, read_mesh, write_mesh
-from ._h5_primitives import check_key, format_of, is_leaf, read_leaf, set_format, write_leaf
-from .errors import ArchiveFormatError, ArchiveFormatWarning, invalid_parameter
+from ..errors import ArchiveFormatError, ArchiveFormatWarning, invalid_parameter
+from . import _gf, _operator
+from ._meshes import MESH_FORMATS, mesh_format, read_mesh, write_mesh
+from ._primitives import check_key, format_of, is_leaf, read_leaf, set_format, write_leaf
 
 __all__ = ["register_class", "registered_formats", "canonical_format", "write_node", "read_node"]
 
@@ -31,7 +31,7 @@ PlainGroup = Callable[[h5py.Group], object]
 _CONTAINERS = {list: "List", tuple: "Tuple", dict: "Dict"}
 _CONTAINER_ALIASES = {"PythonListWrap": "List", "PythonTupleWrap": "Tuple", "PythonDictWrap": "Dict"}
 _BUILTIN_FORMATS = frozenset(
-    {*_CONTAINERS.values(), *_CONTAINER_ALIASES, *MESH_FORMATS, *_h5_gf.GF_CONTAINER_FORMATS, "Gf", "Operator"}
+    {*_CONTAINERS.values(), *_CONTAINER_ALIASES, *MESH_FORMATS, *_gf.GF_CONTAINER_FORMATS, "Gf", "Operator"}
 )
 
 _class_of_format: dict[str, type] = {}
@@ -79,7 +79,7 @@ def registered_formats() -> dict[str, str]:
 
 def canonical_format(name: str) -> str:
     """The format a tag is read as: aliases resolved (``PythonListWrap`` -> ``List``, ``GfImFreq_s`` -> ``Gf``)."""
-    if _h5_gf.is_gf_format(name):
+    if _gf.is_gf_format(name):
         return "Gf"
     return _CONTAINER_ALIASES.get(name, name)
 
@@ -126,10 +126,10 @@ def write_node(group: h5py.Group, key: str, value: object, label: str) -> None:
         set_format(sub, fmt)
     elif mesh_format(value) is not None:
         write_mesh(group.create_group(key), value)
-    elif _h5_gf.is_gf_object(value):
-        _h5_gf.write_gf_object(group.create_group(key), value)
-    elif _h5_operator.is_operator(value):
-        _h5_operator.write_operator(group, key, value, label)
+    elif _gf.is_gf_object(value):
+        _gf.write_gf_object(group.create_group(key), value)
+    elif _operator.is_operator(value):
+        _operator.write_operator(group, key, value, label)
     elif isinstance(value, (list, tuple, dict)):
         kind = next(name for cls, name in _CONTAINERS.items() if isinstance(value, cls))
         items = value.items() if kind == "Dict" else enumerate(value)
@@ -163,7 +163,7 @@ def read_node(node: h5py.Group | h5py.Dataset, plain_group: PlainGroup) -> objec
     tag = format_of(node)
     fmt = canonical_format(tag) if tag else ""
     if isinstance(node, h5py.Dataset):
-        return _h5_operator.read_operator(node) if fmt == "Operator" else read_leaf(node)
+        return _operator.read_operator(node) if fmt == "Operator" else read_leaf(node)
     if not fmt:
         return plain_group(node)
     if fmt == "List":
@@ -173,9 +173,9 @@ def read_node(node: h5py.Group | h5py.Dataset, plain_group: PlainGroup) -> objec
     if fmt == "Dict":
         return {k: read_node(node[k], plain_group) for k in node}
     if fmt == "Gf":
-        return _h5_gf.read_gf(node, tag)
-    if fmt in _h5_gf.GF_CONTAINER_FORMATS:
-        return _h5_gf.read_gf_container(node, fmt)
+        return _gf.read_gf(node, tag)
+    if fmt in _gf.GF_CONTAINER_FORMATS:
+        return _gf.read_gf_container(node, fmt)
     if fmt in MESH_FORMATS:
         return read_mesh(node)
     cls = _class_of_format.get(fmt)
