@@ -21,6 +21,7 @@ LAYERS = {
     "_lazy": 0,
     "errors": 0,
     "_validation": 0,
+    "_options": 0,
     "gf_struct": 0,
     "parallel": 0,
     "_progress": 0,
@@ -35,6 +36,7 @@ LAYERS = {
     "testing": 3,
     "bath": 4,
     "_ed": 5,
+    "ed": 5,
     "solvers": 5,
     "features": 6,
     "data": 7,
@@ -59,7 +61,7 @@ LAYERS = {
 }
 
 # package module -> the only modules (dotted, relative to the package) allowed to import it
-PRIVATE = {"_ed": ("solvers.ed",)}
+PRIVATE = {"_ed": ("ed._core",)}
 
 # third-party module -> package modules allowed to import it
 RESTRICTED = {

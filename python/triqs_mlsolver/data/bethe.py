@@ -28,7 +28,7 @@ import numpy as np
 
 from ..bath import fit_bath
 from ..errors import BathFitWarning, SolverFailedError
-from ..solvers.ed import EDResult
+from ..ed import EDResult
 from ..transforms import matsubara_freqs
 from .config import BetheFamily, DatasetConfig
 from .sampling import Sample

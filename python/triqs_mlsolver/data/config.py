@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..bath import BathFitOptions
+from ..ed import MAX_BATH, EDOptions
 from ..errors import DatasetConfigError
 from ..solvers.base import get_solver, options_from_kwargs
-from ..solvers.ed import EDOptions
 from .distributions import (
     Distribution,
     check_choice,
@@ -62,7 +62,6 @@ __all__ = [
 ]
 
 MAX_SAMPLES = 100_000_000
-MAX_BATH = 11  # 2 (1 + 11) = 24 spin-orbitals: the ED core's practical limit
 LEVEL_MODES = ("eps_d", "shift", "filling")
 MIRRORS = ("none", "random", "pairs")
 STARTS = ("metal", "insulator")
@@ -134,7 +133,7 @@ class ReferenceConfig:
     """The reference: finite-temperature ED of the sample's own discrete bath."""
 
     n_bath: int = doc(f"bath sites Nb_ref of every sample (1 .. {MAX_BATH}); the ED has 2 (1 + Nb_ref) spin-orbitals", 7)
-    ed: EDOptions = doc("options of the exact diagonalization (keys of triqs_mlsolver.solvers.ed.EDOptions; "
+    ed: EDOptions = doc("options of the exact diagonalization (keys of triqs_mlsolver.ed.EDOptions; "
                         "default: EDOptions() with n_states_max = 20000)", EDOptions(n_states_max=20000))
 
     def __post_init__(self) -> None:
