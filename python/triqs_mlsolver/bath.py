@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import finite_array, int_in_range, nonnegative_float, one_of, positive_float
+from ._options import Options, boolean, choice, integer, nonnegative, open_unit, option, optional, positive
+from ._validation import finite_array, int_in_range, nonnegative_float, positive_float
 from .aim import BathBlock
 from .errors import BathFitWarning, IncompatibleGfStructError, NonCausalError, invalid_parameter
 from .meshes import MeshImFreq
@@ -40,66 +41,38 @@ _HERMITICITY_RTOL = 1e-8  # |Delta(-iw_n) - Delta(iw_n)^+| allowed, relative to 
 _REAL_V_RTOL = 1e-10  # Delta = Delta^T within this (relative) makes real V sufficient
 
 
-def _bool(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise invalid_parameter(name, value, f"{name} True or False")
-    return bool(value)
-
-
 @dataclass(frozen=True)
-class BathFitOptions:
+class BathFitOptions(Options):
     """Options of :func:`fit_bath` (validated at construction; see ``doc/bath.md``)."""
 
-    n_fit: int | None = None
-    """Fit the ``n_fit`` lowest positive Matsubara frequencies (``None``: all those of the input)."""
-    w_cut: float | None = None
-    """Fit only the frequencies ``w_n <= w_cut`` (``None``: no cutoff); combines with ``n_fit``."""
-    weight: str = "1/w"
-    """Weights ``W_n``: ``'uniform'``, ``'1/w'`` or ``'1/w^2'``."""
-    n_restarts: int = 5
-    """Number of starting points (the first is deterministic, the others are random perturbations)."""
-    seed: int = 0
-    """Seed of the random starting points; a given seed gives the same fit."""
-    symmetric: bool = False
-    """Particle-hole symmetric bath: levels in pairs +-e_k with equal hybridizations, one level at 0 if nb is odd."""
-    real_v: bool | None = None
-    """Real hybridizations (fewer parameters); ``None``: real when Delta(iw_n) is symmetric (Delta = Delta^T)."""
-    tolerance: float = 1e-10
-    """Relative tolerance on the cost decrease and on the step of each local fit."""
-    screen_iterations: int = 60
-    """Levenberg-Marquardt iterations of each restart; the best restart then continues."""
-    max_iterations: int = 1000
-    """Maximum number of iterations of the best restart (its screening included)."""
-    stop_distance: float = 1e-9
-    """Stop (restarts and iterations) once a block's distance is below this value."""
-    warn_distance: float = 0.05
-    """Emit :class:`~triqs_mlsolver.errors.BathFitWarning` when the distance of a block exceeds this value."""
-    level_range: float = 10.0
-    """Levels are confined to ``|eps_k| < B = level_range * R`` (``R = |centre| + half width`` of the bath
-    spectrum, estimated from the high-frequency moments of Delta) by fitting ``u_k`` with
-    ``eps_k = B tanh(u_k / B)``: a level whose coupling becomes negligible (Delta with fewer features
-    than levels) would otherwise drift without limit, which makes the bath useless for ED."""
-
-    def __post_init__(self) -> None:
-        if self.n_fit is not None:
-            object.__setattr__(self, "n_fit", int_in_range("n_fit", self.n_fit, 1))
-        if self.w_cut is not None:
-            object.__setattr__(self, "w_cut", positive_float("w_cut", self.w_cut))
-        one_of("weight", self.weight, _WEIGHT_POWER)
-        object.__setattr__(self, "n_restarts", int_in_range("n_restarts", self.n_restarts, 1))
-        object.__setattr__(self, "seed", int_in_range("seed", self.seed, 0))
-        object.__setattr__(self, "symmetric", _bool("symmetric", self.symmetric))
-        if self.real_v is not None:
-            object.__setattr__(self, "real_v", _bool("real_v", self.real_v))
-        tol = positive_float("tolerance", self.tolerance)
-        if tol >= 1.0:
-            raise invalid_parameter("tolerance", self.tolerance, "0 < tolerance < 1")
-        object.__setattr__(self, "tolerance", tol)
-        object.__setattr__(self, "screen_iterations", int_in_range("screen_iterations", self.screen_iterations, 1))
-        object.__setattr__(self, "max_iterations", int_in_range("max_iterations", self.max_iterations, 1))
-        object.__setattr__(self, "stop_distance", nonnegative_float("stop_distance", self.stop_distance))
-        object.__setattr__(self, "warn_distance", positive_float("warn_distance", self.warn_distance))
-        object.__setattr__(self, "level_range", positive_float("level_range", self.level_range))
+    n_fit: int | None = option("fit the n_fit lowest positive Matsubara frequencies (None: all those of the input)",
+                               None, check=optional(integer(1)))
+    w_cut: float | None = option("fit only the frequencies w_n <= w_cut (None: no cutoff); combines with n_fit", None,
+                                 check=optional(positive()))
+    weight: str = option("weights W_n: 'uniform', '1/w' or '1/w^2'", "1/w", check=choice(tuple(_WEIGHT_POWER)))
+    n_restarts: int = option("number of starting points (the first is deterministic, the others are random "
+                             "perturbations)", 5, check=integer(1))
+    seed: int = option("seed of the random starting points; a given seed gives the same fit", 0, check=integer(0))
+    symmetric: bool = option("particle-hole symmetric bath: levels in pairs +-e_k with equal hybridizations, one level "
+                             "at 0 if nb is odd", False, check=boolean())
+    real_v: bool | None = option("real hybridizations (fewer parameters); None: real when Delta(iw_n) is symmetric "
+                                 "(Delta = Delta^T)", None, check=optional(boolean()))
+    tolerance: float = option("relative tolerance on the cost decrease and on the step of each local fit", 1e-10,
+                              check=open_unit())
+    screen_iterations: int = option("Levenberg-Marquardt iterations of each restart; the best restart then continues",
+                                    60, check=integer(1))
+    max_iterations: int = option("maximum number of iterations of the best restart (its screening included)", 1000,
+                                 check=integer(1))
+    stop_distance: float = option("stop (restarts and iterations) once a block's distance is below this value", 1e-9,
+                                  check=nonnegative())
+    warn_distance: float = option("emit BathFitWarning when the distance of a block exceeds this value", 0.05,
+                                  check=positive())
+    level_range: float = option(
+        "levels are confined to |eps_k| < B = level_range * R (R = |centre| + half width of the bath spectrum, "
+        "estimated from the high-frequency moments of Delta) by fitting u_k with eps_k = B tanh(u_k / B): a level "
+        "whose coupling becomes negligible (Delta with fewer features than levels) would otherwise drift without "
+        "limit, which makes the bath useless for ED",
+        10.0, check=positive())
 
 
 @dataclass(frozen=True, eq=False)
