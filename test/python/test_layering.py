@@ -35,6 +35,7 @@ LAYERS = {
     "_quadrature": 3,
     "testing": 3,
     "bath": 4,
+    "_bath_lsq": 4,
     "_ed": 5,
     "ed": 5,
     "solvers": 5,
