@@ -49,7 +49,7 @@ def option(doc: str, default: Any = MISSING, *, check: Check | None = None) -> A
 
 
 def option_docs(cls: type) -> dict[str, str]:
-    """``{field: doc}`` of an options class (the ``doc`` metadata, or the attribute docstring when absent)."""
+    """``{field: doc}`` of an options class (the ``doc`` metadata of its fields)."""
     return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(cls)}
 
 

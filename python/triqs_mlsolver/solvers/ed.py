@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._options import Options, boolean, integer, option
+from .._options import Options, boolean, integer, open_unit, option, positive
 from ..aim import AIM
 from ..bath import BathFitOptions, fit_bath
 from ..ed import MAX_BATH, EDOptions, diagonalize, evaluate_outputs
@@ -29,11 +29,10 @@ class EDSolverOptions(Options):
     symmetric_bath: bool = option("fit a particle-hole symmetric bath (levels in +-eps pairs)", False, check=boolean())
     n_restarts: int = option("random restarts of the bath fit", 5, check=integer(1))
     seed: int = option("seed of the bath fit and of the Lanczos start vectors", 0, check=integer(0, 2**63 - 1))
-    boltzmann_cutoff: float = option("keep every eigenstate with exp(-beta (E - E0)) above this", 1e-10)
-    max_memory_gb: float = option("refuse (ResourceLimitError) a calculation whose estimated memory exceeds this", 4.0)
-
-    def _check(self) -> None:
-        self.ed_options()  # validates boltzmann_cutoff and max_memory_gb
+    boltzmann_cutoff: float = option("keep every eigenstate with exp(-beta (E - E0)) above this", 1e-10,
+                                     check=open_unit())
+    max_memory_gb: float = option("refuse (ResourceLimitError) a calculation whose estimated memory exceeds this", 4.0,
+                                  check=positive())
 
     def ed_options(self) -> EDOptions:
         return EDOptions(boltzmann_cutoff=self.boltzmann_cutoff, max_memory_gb=self.max_memory_gb, seed=self.seed)
