@@ -24,7 +24,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .._options import Options, boolean, integer, option, optional, positive
+from .._options import Options, integer, option, optional, positive
 from ..errors import IncompatibleGfStructError, SolverFailedError, invalid_parameter
 from ..operators import Terms
 from ..transforms import fit_tail, iw_to_legendre, iw_to_tau, tau_to_iw
@@ -46,13 +46,19 @@ DEFAULT_MATCH_FRACTION = 0.5
 """Default ``tail_match_frequency``: this fraction of the largest Matsubara frequency."""
 
 
+def _none_or_bool(name: str, value: object, error: type) -> bool | None:
+    if value is not None and not isinstance(value, (bool, np.bool_)):
+        raise invalid_parameter(name, value, "None, True or False", error=error)
+    return None if value is None else bool(value)
+
+
 @dataclass(frozen=True)
 class IPTOptions(Options):
     """Options of the IPT solver (``method="ipt"``)."""
 
     particle_hole_symmetric: bool | None = option(
         "use the exact half-filled form: None detects it (round-off), True imposes it, False never", None,
-        check=optional(boolean()))
+        check=_none_or_bool)
     density_tolerance: float = option("tolerance on the density n = n0 that fixes the auxiliary level mu0", 1e-10,
                                       check=positive())
     max_iterations: int = option("maximum number of second-order evaluations in the search for mu0", 100,
