@@ -29,7 +29,7 @@ from triqs_mlsolver.errors import OutOfDomainWarning  # noqa: E402
 from triqs_mlsolver.ml.method import MLOptions, load_model, solve_many  # noqa: E402
 from triqs_mlsolver.ml.training import continue_training  # noqa: E402
 from triqs_mlsolver.solvers.base import ImpurityProblem  # noqa: E402
-from triqs_mlsolver.solvers.ed import EDOptions, diagonalize  # noqa: E402
+from triqs_mlsolver.ed import EDOptions, diagonalize  # noqa: E402
 from triqs_mlsolver.transforms import matsubara_freqs  # noqa: E402
 
 N_TAU = 201

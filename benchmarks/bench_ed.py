@@ -47,7 +47,7 @@ def _peak_mb() -> float:
 
 def run_case(nb: int, beta: float, dense: bool) -> dict:
     """One case in this process: ED (+ G(iw)) and optionally the dense reference."""
-    from triqs_mlsolver.solvers.ed import diagonalize
+    from triqs_mlsolver.ed import diagonalize
 
     aim = _aim(nb)
     base = _peak_mb()
@@ -84,7 +84,7 @@ def run_case(nb: int, beta: float, dense: bool) -> dict:
 
 def throughput(nb: int, seconds: float = 2.0) -> tuple[float, float]:
     """Solves per second (ED + G(iw) of both blocks) and the same without G(iw)."""
-    from triqs_mlsolver.solvers.ed import diagonalize
+    from triqs_mlsolver.ed import diagonalize
 
     aim = _aim(nb)
     rates = []

@@ -32,12 +32,13 @@ import numpy as np  # noqa: E402
 from triqs_mlsolver import Solver  # noqa: E402
 from triqs_mlsolver.dmft import BetheParameters, bethe_sweep, solve_bethe  # noqa: E402
 from triqs_mlsolver.dmft.bethe import starting_gf  # noqa: E402
+from triqs_mlsolver.lattice import weiss_field  # noqa: E402
 from triqs_mlsolver.operators import n  # noqa: E402
 
 
 def _weiss(solver: Solver, params: BetheParameters, U: float, start: str) -> None:
     g = starting_gf(start, params, U)
-    g0 = 1.0 / (params.matsubara() + params.chemical_potential(U) - params.t**2 * g)
+    g0 = weiss_field(g, params.matsubara(), params.chemical_potential(U), params.D)
     for _, block in solver.G0_iw:
         block.data[:, 0, 0] = g0
 

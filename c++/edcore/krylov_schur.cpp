@@ -61,7 +61,7 @@ std::size_t krylov_schur_run(const SectorOperator<T> &h, LockedStates<T> &locked
       SS(j, j) = real_part(coef[j]);
       b = std::sqrt(norm2<T>(n, w.data()));
       ++j;
-      exhausted = b <= 1e-13 * scale || static_cast<std::size_t>(j) + locked.size() >= n;
+      exhausted = lanczos_exhausted(b, scale) || static_cast<std::size_t>(j) + locked.size() >= n;
       if (exhausted) break;
       for (std::size_t i = 0; i < n; ++i) col(j)[i] = w[i] / b;
       if (j < m) {
@@ -192,18 +192,17 @@ bool complement_below(const SectorOperator<T> &h, const LockedStates<T> &locked,
   std::vector<double> alpha, beta;
   double beta_prev = 0.0;
   int next_check = 4;
-  for (long j = 0;; ++j) {
-    h.apply(v.data(), w.data());
+  auto apply = [&](const T *x, T *y) {  // y = P H x, P the projection out of the locked states
+    h.apply(x, y);
     ++matvecs;
-    locked.project(w.data());
-    if (j > 0) axpy<T>(n, T(-beta_prev), vp.data(), w.data());
-    const double a = real_part(dot<T>(n, v.data(), w.data()));
-    axpy<T>(n, T(-a), v.data(), w.data());
-    const double b = std::sqrt(norm2<T>(n, w.data()));
+    locked.project(y);
+  };
+  for (long j = 0;; ++j) {
+    const auto [a, b] = lanczos_step(n, apply, v.data(), j > 0 ? vp.data() : nullptr, beta_prev, w.data());
     alpha.push_back(a);
     beta.push_back(b);
     const int k = static_cast<int>(alpha.size());
-    const bool exhausted = b <= 1e-13 * scale || static_cast<std::size_t>(k) + locked.size() >= n;
+    const bool exhausted = lanczos_exhausted(b, scale) || static_cast<std::size_t>(k) + locked.size() >= n;
     if (k >= next_check || exhausted || j + 1 >= opt.max_matvecs) {
       next_check = k + std::max(4, k / 8);
       std::vector<double> d(alpha), e(beta), z;
@@ -214,8 +213,7 @@ bool complement_below(const SectorOperator<T> &h, const LockedStates<T> &locked,
       if (r <= opt.screen_tol * scale && theta - r >= thr) return false;
       if (j + 1 >= opt.max_matvecs) return false;
     }
-    std::swap(vp, v);
-    for (std::size_t i = 0; i < n; ++i) v[i] = w[i] / b;
+    lanczos_advance(n, vp, v, w, b);
     beta_prev = b;
   }
 }

@@ -17,6 +17,10 @@ namespace edcore {
 
 using detail::complement_below;
 using detail::krylov_schur_run;
+using detail::lanczos_advance;
+using detail::lanczos_exhausted;
+using detail::lanczos_step;
+using detail::LanczosCoefficients;
 using detail::LockedStates;
 using detail::random_vector;
 
@@ -45,17 +49,16 @@ LowestEstimate lanczos_probe(const SectorOperator<T> &h, double e_ref, double wi
   double beta_prev = 0.0;
   long mv = 0;
   int next_check = 4;
-  for (long j = 0;; ++j) {
-    h.apply(v.data(), w.data());
+  auto apply = [&](const T *x, T *y) {
+    h.apply(x, y);
     ++mv;
-    if (j > 0) axpy<T>(n, T(-beta_prev), vp.data(), w.data());
-    const double a = real_part(dot<T>(n, v.data(), w.data()));
-    axpy<T>(n, T(-a), v.data(), w.data());
-    const double b = std::sqrt(norm2<T>(n, w.data()));
+  };
+  for (long j = 0;; ++j) {
+    const auto [a, b] = lanczos_step(n, apply, v.data(), j > 0 ? vp.data() : nullptr, beta_prev, w.data());
     alpha.push_back(a);
     beta.push_back(b);
     const int k = static_cast<int>(alpha.size());
-    const bool exhausted = b <= 1e-14 * scale || k >= static_cast<int>(n);
+    const bool exhausted = lanczos_exhausted(b, scale) || k >= static_cast<int>(n);
     if (k >= next_check || exhausted || mv >= opt.max_matvecs) {
       next_check = k + std::max(4, k / 8);
       std::vector<double> d(alpha), e(beta), z;
@@ -84,8 +87,7 @@ LowestEstimate lanczos_probe(const SectorOperator<T> &h, double e_ref, double wi
                                 " iterations (residual " + std::to_string(r) + "); raise lanczos_max_matvecs");
       }
     }
-    std::swap(vp, v);
-    for (std::size_t i = 0; i < n; ++i) v[i] = w[i] / b;
+    lanczos_advance(n, vp, v, w, b);
     beta_prev = b;
   }
 }
@@ -109,11 +111,10 @@ bool two_pass_run(const SectorOperator<T> &h, const LockedStates<T> &locked, dou
   const double nv = std::sqrt(norm2<T>(n, v0.data()));
   if (nv < 1e-8) return false;
   scal<T>(n, 1.0 / nv, v0.data());
-  auto step = [&](T *vj, T *vprev, double beta_prev, T *out) {  // out = H vj - projections - beta_prev vprev
-    h.apply(vj, out);
+  auto apply = [&](const T *x, T *y) {  // y = P H x, P the projection out of the locked states
+    h.apply(x, y);
     ++matvecs;
-    locked.project(out);
-    if (vprev) axpy<T>(n, T(-beta_prev), vprev, out);
+    locked.project(y);
   };
   std::vector<double> alpha, beta;
   const long max_steps = std::min<long>(opt.max_matvecs / 2, 4000);
@@ -123,14 +124,11 @@ bool two_pass_run(const SectorOperator<T> &h, const LockedStates<T> &locked, dou
   bool exhausted = false;
   int next_check = 4;
   for (long j = 0;; ++j) {
-    step(v.data(), j ? vp.data() : nullptr, j ? beta.back() : 0.0, w.data());
-    const double a = real_part(dot<T>(n, v.data(), w.data()));
-    axpy<T>(n, T(-a), v.data(), w.data());
-    const double b = std::sqrt(norm2<T>(n, w.data()));
+    const auto [a, b] = lanczos_step(n, apply, v.data(), j ? vp.data() : nullptr, j ? beta.back() : 0.0, w.data());
     alpha.push_back(a);
     beta.push_back(b);
     const int k = static_cast<int>(alpha.size());
-    exhausted = b <= 1e-13 * scale || static_cast<std::size_t>(k) + locked.size() >= n;
+    exhausted = lanczos_exhausted(b, scale) || static_cast<std::size_t>(k) + locked.size() >= n;
     if (k >= next_check || exhausted) {
       next_check = k + std::max(4, k / 16);
       std::vector<double> d(alpha), e(beta), z;
@@ -149,8 +147,7 @@ bool two_pass_run(const SectorOperator<T> &h, const LockedStates<T> &locked, dou
       if (done || exhausted) break;
     }
     if (j + 1 >= max_steps) return false;
-    std::swap(vp, v);
-    for (std::size_t i = 0; i < n; ++i) v[i] = w[i] / b;
+    lanczos_advance(n, vp, v, w, b);
   }
   const int k = static_cast<int>(alpha.size());
   const int q = static_cast<int>(wanted.size());
@@ -166,10 +163,9 @@ bool two_pass_run(const SectorOperator<T> &h, const LockedStates<T> &locked, dou
   for (int j = 0; j < k; ++j) {
     for (int c = 0; c < q; ++c) axpy<T>(n, T(z[static_cast<std::size_t>(j) * k + wanted[c]]), v.data(), Y.data() + static_cast<std::size_t>(c) * n);
     if (j + 1 == k) break;
-    step(v.data(), j ? vp.data() : nullptr, j ? beta[j - 1] : 0.0, w.data());
-    axpy<T>(n, T(-alpha[j]), v.data(), w.data());
-    std::swap(vp, v);
-    for (std::size_t i = 0; i < n; ++i) v[i] = w[i] / beta[j];
+    const LanczosCoefficients known{alpha[j], beta[j]};
+    lanczos_step(n, apply, v.data(), j ? vp.data() : nullptr, j ? beta[j - 1] : 0.0, w.data(), &known);
+    lanczos_advance(n, vp, v, w, beta[j]);
   }
   // Orthonormalize (ghost copies of a converged vector deflate) and Rayleigh-Ritz.
   std::vector<T> Q;

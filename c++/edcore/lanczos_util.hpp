@@ -1,6 +1,6 @@
 #pragma once
 /// @file lanczos_util.hpp
-/// @brief Vector helpers shared by the Lanczos eigensolvers (internal).
+/// @brief The Lanczos step and vector helpers shared by the Lanczos eigensolvers (internal).
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -10,6 +10,49 @@
 #include "linalg.hpp"
 
 namespace edcore::detail {
+
+/// The Krylov space of a Lanczos run is exhausted (the start vector lies in an invariant
+/// subspace, or the sector is spanned) once the new residual norm \f$ \beta \f$ is at most
+/// this fraction of the spectral scale of the operator.
+constexpr double kLanczosExhaustedTol = 1e-13;
+
+/// Whether a Lanczos residual norm `beta` means exhaustion at spectral scale `scale`.
+inline bool lanczos_exhausted(double beta, double scale) { return beta <= kLanczosExhaustedTol * scale; }
+
+/// The coefficients of one Lanczos step: \f$ \alpha_j = \langle v_j|A v_j\rangle \f$ and
+/// \f$ \beta_j = \| w \| \f$.
+struct LanczosCoefficients {
+  double alpha;
+  double beta;
+};
+
+/// The three-term Lanczos step for a Hermitian operator, written once for every eigensolver:
+/// \f$ w = A v_j - \beta_{j-1} v_{j-1} - \alpha_j v_j \f$ with
+/// \f$ \alpha_j = \langle v_j | A v_j - \beta_{j-1} v_{j-1} \rangle \f$; returns
+/// \f$ (\alpha_j, \|w\|) \f$.  `apply(x, y)` computes \f$ y = A x \f$ (projections
+/// included, e.g. out of locked states); `v_prev` is null at the first step.  With `known`
+/// (the coefficients of an earlier run on the same vectors) nothing is recomputed: the
+/// regeneration pass of a two-pass run rebuilds bitwise the same vectors.
+template <typename T, typename Apply>
+inline LanczosCoefficients lanczos_step(std::size_t n, Apply &&apply, const T *v, const T *v_prev, double beta_prev,
+                                        T *w, const LanczosCoefficients *known = nullptr) {
+  apply(v, w);
+  if (v_prev) axpy<T>(n, T(-beta_prev), v_prev, w);
+  if (known) {
+    axpy<T>(n, T(-known->alpha), v, w);
+    return *known;
+  }
+  const double a = real_part(dot<T>(n, v, w));
+  axpy<T>(n, T(-a), v, w);
+  return {a, std::sqrt(norm2<T>(n, w))};
+}
+
+/// The next Lanczos vector: `v_prev` takes `v`, `v` becomes `w / beta`.
+template <typename T>
+inline void lanczos_advance(std::size_t n, std::vector<T> &v_prev, std::vector<T> &v, const std::vector<T> &w, double beta) {
+  std::swap(v_prev, v);
+  for (std::size_t i = 0; i < n; ++i) v[i] = w[i] / beta;
+}
 
 template <typename T> inline void random_vector(std::mt19937_64 &rng, std::size_t n, T *v) {
   std::uniform_real_distribution<double> u(-1.0, 1.0);

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import finite_array, int_in_range, nonnegative_float, one_of, positive_float
+from ._bath_lsq import Cost, layout, minimise, unpack
+from ._options import Options, boolean, choice, integer, nonnegative, open_unit, option, optional, positive
+from ._validation import finite_array, int_in_range, nonnegative_float, positive_float
 from .aim import BathBlock
 from .errors import BathFitWarning, IncompatibleGfStructError, NonCausalError, invalid_parameter
 from .meshes import MeshImFreq
@@ -40,66 +42,38 @@ _HERMITICITY_RTOL = 1e-8  # |Delta(-iw_n) - Delta(iw_n)^+| allowed, relative to 
 _REAL_V_RTOL = 1e-10  # Delta = Delta^T within this (relative) makes real V sufficient
 
 
-def _bool(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise invalid_parameter(name, value, f"{name} True or False")
-    return bool(value)
-
-
 @dataclass(frozen=True)
-class BathFitOptions:
+class BathFitOptions(Options):
     """Options of :func:`fit_bath` (validated at construction; see ``doc/bath.md``)."""
 
-    n_fit: int | None = None
-    """Fit the ``n_fit`` lowest positive Matsubara frequencies (``None``: all those of the input)."""
-    w_cut: float | None = None
-    """Fit only the frequencies ``w_n <= w_cut`` (``None``: no cutoff); combines with ``n_fit``."""
-    weight: str = "1/w"
-    """Weights ``W_n``: ``'uniform'``, ``'1/w'`` or ``'1/w^2'``."""
-    n_restarts: int = 5
-    """Number of starting points (the first is deterministic, the others are random perturbations)."""
-    seed: int = 0
-    """Seed of the random starting points; a given seed gives the same fit."""
-    symmetric: bool = False
-    """Particle-hole symmetric bath: levels in pairs +-e_k with equal hybridizations, one level at 0 if nb is odd."""
-    real_v: bool | None = None
-    """Real hybridizations (fewer parameters); ``None``: real when Delta(iw_n) is symmetric (Delta = Delta^T)."""
-    tolerance: float = 1e-10
-    """Relative tolerance on the cost decrease and on the step of each local fit."""
-    screen_iterations: int = 60
-    """Levenberg-Marquardt iterations of each restart; the best restart then continues."""
-    max_iterations: int = 1000
-    """Maximum number of iterations of the best restart (its screening included)."""
-    stop_distance: float = 1e-9
-    """Stop (restarts and iterations) once a block's distance is below this value."""
-    warn_distance: float = 0.05
-    """Emit :class:`~triqs_mlsolver.errors.BathFitWarning` when the distance of a block exceeds this value."""
-    level_range: float = 10.0
-    """Levels are confined to ``|eps_k| < B = level_range * R`` (``R = |centre| + half width`` of the bath
-    spectrum, estimated from the high-frequency moments of Delta) by fitting ``u_k`` with
-    ``eps_k = B tanh(u_k / B)``: a level whose coupling becomes negligible (Delta with fewer features
-    than levels) would otherwise drift without limit, which makes the bath useless for ED."""
-
-    def __post_init__(self) -> None:
-        if self.n_fit is not None:
-            object.__setattr__(self, "n_fit", int_in_range("n_fit", self.n_fit, 1))
-        if self.w_cut is not None:
-            object.__setattr__(self, "w_cut", positive_float("w_cut", self.w_cut))
-        one_of("weight", self.weight, _WEIGHT_POWER)
-        object.__setattr__(self, "n_restarts", int_in_range("n_restarts", self.n_restarts, 1))
-        object.__setattr__(self, "seed", int_in_range("seed", self.seed, 0))
-        object.__setattr__(self, "symmetric", _bool("symmetric", self.symmetric))
-        if self.real_v is not None:
-            object.__setattr__(self, "real_v", _bool("real_v", self.real_v))
-        tol = positive_float("tolerance", self.tolerance)
-        if tol >= 1.0:
-            raise invalid_parameter("tolerance", self.tolerance, "0 < tolerance < 1")
-        object.__setattr__(self, "tolerance", tol)
-        object.__setattr__(self, "screen_iterations", int_in_range("screen_iterations", self.screen_iterations, 1))
-        object.__setattr__(self, "max_iterations", int_in_range("max_iterations", self.max_iterations, 1))
-        object.__setattr__(self, "stop_distance", nonnegative_float("stop_distance", self.stop_distance))
-        object.__setattr__(self, "warn_distance", positive_float("warn_distance", self.warn_distance))
-        object.__setattr__(self, "level_range", positive_float("level_range", self.level_range))
+    n_fit: int | None = option("fit the n_fit lowest positive Matsubara frequencies (None: all those of the input)",
+                               None, check=optional(integer(1)))
+    w_cut: float | None = option("fit only the frequencies w_n <= w_cut (None: no cutoff); combines with n_fit", None,
+                                 check=optional(positive()))
+    weight: str = option("weights W_n: 'uniform', '1/w' or '1/w^2'", "1/w", check=choice(tuple(_WEIGHT_POWER)))
+    n_restarts: int = option("number of starting points (the first is deterministic, the others are random "
+                             "perturbations)", 5, check=integer(1))
+    seed: int = option("seed of the random starting points; a given seed gives the same fit", 0, check=integer(0))
+    symmetric: bool = option("particle-hole symmetric bath: levels in pairs +-e_k with equal hybridizations, one level "
+                             "at 0 if nb is odd", False, check=boolean())
+    real_v: bool | None = option("real hybridizations (fewer parameters); None: real when Delta(iw_n) is symmetric "
+                                 "(Delta = Delta^T)", None, check=optional(boolean()))
+    tolerance: float = option("relative tolerance on the cost decrease and on the step of each local fit", 1e-10,
+                              check=open_unit())
+    screen_iterations: int = option("Levenberg-Marquardt iterations of each restart; the best restart then continues",
+                                    60, check=integer(1))
+    max_iterations: int = option("maximum number of iterations of the best restart (its screening included)", 1000,
+                                 check=integer(1))
+    stop_distance: float = option("stop (restarts and iterations) once a block's distance is below this value", 1e-9,
+                                  check=nonnegative())
+    warn_distance: float = option("emit BathFitWarning when the distance of a block exceeds this value", 0.05,
+                                  check=positive())
+    level_range: float = option(
+        "levels are confined to |eps_k| < B = level_range * R (R = |centre| + half width of the bath spectrum, "
+        "estimated from the high-frequency moments of Delta) by fitting u_k with eps_k = B tanh(u_k / B): a level "
+        "whose coupling becomes negligible (Delta with fewer features than levels) would otherwise drift without "
+        "limit, which makes the bath useless for ED",
+        10.0, check=positive())
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,68 +184,6 @@ def _check_causal(name: str, delta_pos: np.ndarray, w: np.ndarray) -> None:
         )
 
 
-# -- parametrisation ----------------------------------------------------------------------------
-def _layout(n_orb: int, nb: int, symmetric: bool, complex_v: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Linear map ``x = M p`` from the free parameters ``p`` to ``x = (eps, Re V, Im V)`` (V flattened row-major).
-
-    Free parameters: independent levels, then the real and imaginary parts of independent
-    columns of V; ``Im V[0, :]`` is fixed to 0 (gauge).  Symmetric: ``eps = (e, -e[, 0])`` and
-    the columns of a pair equal.  Returns ``M``, the level map and the column map.
-    """
-    if symmetric:
-        n_pair, odd = divmod(nb, 2)
-        levels = np.zeros((nb, n_pair))
-        levels[:n_pair] = np.eye(n_pair)
-        levels[n_pair : 2 * n_pair] = -np.eye(n_pair)
-        cols = np.zeros((n_pair + odd, nb))
-        cols[:n_pair, :n_pair] = np.eye(n_pair)
-        cols[:n_pair, n_pair : 2 * n_pair] = np.eye(n_pair)
-        if odd:
-            cols[n_pair, nb - 1] = 1.0
-    else:
-        levels, cols = np.eye(nb), np.eye(nb)
-    n_e, n_c = levels.shape[1], cols.shape[0]
-    im_rows = n_orb - 1 if complex_v else 0
-    M = np.zeros((nb + 2 * n_orb * nb, n_e + (n_orb + im_rows) * n_c))
-    M[:nb, :n_e] = levels
-    M[nb : nb + n_orb * nb, n_e : n_e + n_orb * n_c] = np.kron(np.eye(n_orb), cols.T)
-    if im_rows:
-        M[nb + n_orb * nb + nb :, n_e + n_orb * n_c :] = np.kron(np.eye(im_rows), cols.T)
-    return M, levels, cols
-
-
-def _unpack(x: np.ndarray, n_orb: int, nb: int) -> tuple[np.ndarray, np.ndarray]:
-    return x[:nb], (x[nb : nb + n_orb * nb] + 1j * x[nb + n_orb * nb :]).reshape(n_orb, nb)
-
-
-def _model(x: np.ndarray, z: np.ndarray, n_orb: int, nb: int) -> np.ndarray:
-    eps, V = _unpack(x, n_orb, nb)
-    return np.einsum("ik,fk,jk->fij", V, 1.0 / (z[:, None] - eps), V.conj())
-
-
-def _jacobian(x: np.ndarray, z: np.ndarray, n_orb: int, nb: int) -> np.ndarray:
-    """``d Delta_ij(z_f) / d x``, shape ``(F, n, n, len(x))``, of ``Delta_ij = sum_k V_ik g_k V*_jk``, ``g_k = 1/(z - eps_k)``.
-
-    ``dDelta_ij/deps_k = V_ik V*_jk g_k^2``, ``dDelta_ij/dRe V_ok = g_k (delta_io V*_jk + V_ik delta_jo)``,
-    ``dDelta_ij/dIm V_ok = i g_k (delta_io V*_jk - V_ik delta_jo)``.
-    """
-    eps, V = _unpack(x, n_orb, nb)
-    g = 1.0 / (z[:, None] - eps)
-    F = z.size
-    J = np.zeros((F, n_orb, n_orb, nb + 2 * n_orb * nb), dtype=complex)
-    J[..., :nb] = (V[:, None, :] * V.conj()[None, :, :])[None] * (g * g)[:, None, None, :]
-    left = g[:, None, :] * V.conj()[None]  # (F, j, k): the delta_il term
-    right = g[:, None, :] * V[None]  # (F, i, k): the delta_jl term
-    for o in range(n_orb):
-        re = slice(nb + o * nb, nb + (o + 1) * nb)
-        im = slice(nb + (n_orb + o) * nb, nb + (n_orb + o + 1) * nb)
-        J[:, o, :, re] += left
-        J[:, :, o, re] += right
-        J[:, o, :, im] += 1j * left
-        J[:, :, o, im] -= 1j * right
-    return J
-
-
 # -- starting points ---------------------------------------------------------------------------
 def _tail_guess(delta_pos: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
     """Total weight ``tr m1 = sum_k |V_k|^2``, centre and half width of the bath spectrum from the tail.
@@ -301,7 +213,7 @@ def _start(
     restart: int,
     rng: np.random.Generator,
     guess: tuple[float, float, float],
-    cost: _Cost,
+    cost: Cost,
     levels: np.ndarray,
     cols: np.ndarray,
     complex_v: bool,
@@ -354,130 +266,6 @@ def _canonical(eps: np.ndarray, V: np.ndarray, complex_v: bool) -> BathBlock:
     return BathBlock(eps, V if complex_v else V.real)
 
 
-class _Cost:
-    """The cost ``d^2 = ||r||^2`` of one block: ``r_fij = s_f (Delta_fit - Delta)_ij(iw_f)``, ``s_f^2 = W_f / norm``.
-
-    One orbital (the common case) takes a lean path with the same mathematics in real arithmetic:
-    real ``V``, ``g_k = 1/(i w - eps_k) = -(eps_k + i w)/(eps_k^2 + w^2)``,
-    ``Delta = sum_k V_k^2 g_k``, ``dDelta/deps_k = V_k^2 g_k^2``, ``dDelta/dV_k = 2 V_k g_k``, the real
-    and imaginary parts stacked, and the Jacobian reduced to the free parameters before the normal
-    equations (about 4x faster than the general path).
-    """
-
-    def __init__(self, target, z, s, M, n_orb, nb, level_bound=np.inf):
-        self.target, self.z, self.s, self.M, self.n_orb, self.nb = target, z, s, M, n_orb, nb
-        self.level_bound = level_bound
-        self._scalar = n_orb == 1 and not np.any(z.real)
-        if self._scalar:
-            F = z.size
-            self._w2 = (z.imag**2)[:, None]
-            self._minus_w = -z.imag[:, None]
-            self._weight = np.concatenate([s[:, 0, 0], s[:, 0, 0]])
-            self._target = np.concatenate([target[:, 0, 0].real, target[:, 0, 0].imag]) * self._weight
-            self._M = M[: 2 * nb]  # the rows of Im V are zero for one orbital
-            self._g = np.empty((2 * F, nb))  # stacked Re g, Im g
-            self._J = np.empty((2 * F, 2 * nb))
-            self._last = None
-
-    def _scalar_residual(self, x: np.ndarray) -> np.ndarray:
-        """Stacked weighted residual (Re, Im) for the parameters ``x``; leaves g in ``self._g``."""
-        if self._last is not None and np.array_equal(self._last[0], x):
-            return self._last[1]
-        F, nb = self.z.size, self.nb
-        eps, v = x[:nb], x[nb : 2 * nb]
-        d = 1.0 / (eps * eps + self._w2)
-        np.multiply(-eps, d, out=self._g[:F])
-        np.multiply(self._minus_w, d, out=self._g[F:])
-        r = (self._g @ (v * v)) * self._weight - self._target
-        self._last = (x, r)
-        return r
-
-    def physical(self, p: np.ndarray, full: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """``x = (eps, Re V, Im V)`` of the free parameters ``p`` (``eps = B tanh(u/B)``, ``u`` the levels
-        of ``M p``) and ``d eps/d u`` (the chain factor of the level columns of the Jacobian).  The lean
-        one-orbital path leaves out the zero rows of ``Im V`` unless ``full``."""
-        x = (self._M if self._scalar and not full else self.M) @ p
-        if not np.isfinite(self.level_bound):
-            return x, np.ones(self.nb)
-        t = np.tanh(x[: self.nb] / self.level_bound)
-        x[: self.nb] = self.level_bound * t
-        return x, 1.0 - t * t
-
-    def levels_to_free(self, e: np.ndarray) -> np.ndarray:
-        """Inverse of the level transform, ``u = B artanh(e/B)`` (for starting points inside the bound)."""
-        if not np.isfinite(self.level_bound):
-            return e
-        return self.level_bound * np.arctanh(np.clip(e / self.level_bound, -0.999, 0.999))
-
-    def __call__(self, p: np.ndarray) -> float:
-        if self._scalar:
-            r = self._scalar_residual(self.physical(p)[0])
-            return float(r @ r)
-        r = self.s * (_model(self.physical(p)[0], self.z, self.n_orb, self.nb) - self.target)
-        return float(np.vdot(r, r).real)
-
-    def normal(self, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Cost, ``A = J^T J`` and ``g = J^T r`` for the real Jacobian ``J = d(Re r, Im r)/dp``."""
-        x, chain = self.physical(p)
-        if self._scalar:
-            r = self._scalar_residual(x)  # also sets self._g for x (cached after an accepted trial step)
-            F, nb = self.z.size, self.nb
-            v = x[nb : 2 * nb]
-            gr, gi, J = self._g[:F], self._g[F:], self._J
-            np.multiply(gr * gr - gi * gi, v * v, out=J[:F, :nb])  # Re dDelta/deps = Re g^2 V^2
-            np.multiply(2.0 * gr * gi, v * v, out=J[F:, :nb])
-            np.multiply(self._g, 2.0 * v, out=J[:, nb:])  # dDelta/dV = 2 V g
-            J[:, :nb] *= chain
-            J = (J * self._weight[:, None]) @ self._M
-            return float(r @ r), J.T @ J, J.T @ r
-        r = (self.s * (_model(x, self.z, self.n_orb, self.nb) - self.target)).ravel()
-        J = (self.s[..., None] * _jacobian(x, self.z, self.n_orb, self.nb)).reshape(r.size, -1)
-        J[:, : self.nb] *= chain
-        A = self.M.T @ (J.conj().T @ J).real @ self.M
-        g = self.M.T @ (J.conj().T @ r).real
-        return float(np.vdot(r, r).real), A, g
-
-
-def _minimise(cost: _Cost, p: np.ndarray, max_iterations: int, tol: float, target: float) -> tuple[np.ndarray, float, bool]:
-    """Levenberg-Marquardt: trial steps ``(A + mu D) h = -g``, mu updated from the gain ratio (Nielsen).
-
-    ``D`` is the running maximum of ``diag(A)`` (Marquardt's scaling: invariant under a rescaling of
-    the parameters).  Stops when the cost is at most ``target``, when an accepted step lowers it by less than ``tol``
-    relative (actual and predicted), when the scaled step is below ``tol`` relative to the
-    parameters, or after ``max_iterations`` trial steps.  Returns the parameters, the cost and
-    whether it converged.
-    """
-    c, A, g = cost.normal(p)
-    scale = np.zeros(p.size)
-    mu, nu = 1e-3, 2.0
-    for _ in range(max_iterations):
-        if c <= target:
-            return p, c, True
-        scale = np.maximum(scale, np.diag(A))
-        scale[scale == 0.0] = 1.0
-        try:
-            h = np.linalg.solve(A + mu * np.diag(scale), -g)
-        except np.linalg.LinAlgError:
-            mu, nu = mu * nu, nu * 2.0
-            continue
-        trial = p + h
-        predicted = -2.0 * g @ h - h @ A @ h
-        c_new = cost(trial)
-        if c_new < c:
-            small = c - c_new <= tol * c and predicted <= tol * c
-            rho = (c - c_new) / predicted if predicted > 0 else 1.0
-            p = trial
-            c, A, g = cost.normal(p)
-            mu, nu = mu * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3), 2.0
-            if small:
-                return p, c, True
-        else:
-            mu, nu = mu * nu, nu * 2.0
-        if np.sqrt(scale @ h**2) <= tol * (np.sqrt(scale @ p**2) + tol):
-            return p, c, True
-    return p, c, False
-
-
 def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
     """Best bath of one block over the restarts: ``(BathBlock, distance, restarts run)``.
 
@@ -492,15 +280,15 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
     zero = np.abs(delta_pos).max() <= _ZERO_RTOL * w[-1]
     if nb == 0 or zero:  # nothing to fit: decoupled levels at 0 (exact for Delta = 0)
         return BathBlock(np.zeros(nb), np.zeros((n_orb, nb))), (0.0 if zero else 1.0), 0
-    M, levels, cols = _layout(n_orb, nb, options.symmetric, complex_v)
+    M, levels, cols = layout(n_orb, nb, options.symmetric, complex_v)
     guess = _tail_guess(delta_pos, w)
     bound = options.level_range * (abs(guess[1]) + guess[2])
-    cost = _Cost(target, z, np.sqrt(weights / norm)[:, None, None], M, n_orb, nb, bound)
+    cost = Cost(target, z, np.sqrt(weights / norm)[:, None, None], M, n_orb, nb, bound)
     stop, tol = options.stop_distance**2, options.tolerance
     best, best_c, converged, run = None, np.inf, False, 0
     for restart in range(options.n_restarts):
         p0 = _start(restart, rng, guess, cost, levels, cols, complex_v)
-        p, c, done = _minimise(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop)
+        p, c, done = minimise(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop)
         run += 1
         if c < best_c:
             best, best_c, converged = p, c, done
@@ -508,8 +296,8 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
             break
     if best_c > stop and not converged and options.max_iterations > options.screen_iterations:
         remaining = options.max_iterations - options.screen_iterations
-        best, best_c, _ = _minimise(cost, best, remaining, tol, stop)
-    eps, V = _unpack(cost.physical(best, full=True)[0], n_orb, nb)
+        best, best_c, _ = minimise(cost, best, remaining, tol, stop)
+    eps, V = unpack(cost.physical(best, full=True)[0], n_orb, nb)
     return _canonical(eps, V, complex_v), float(np.sqrt(best_c)), run
 
 
@@ -543,7 +331,7 @@ def fit_bath(delta_iw, beta: float, n_bath, *, options: BathFitOptions = BathFit
         asymmetry = np.abs(delta_pos - delta_pos.transpose(0, 2, 1)).max()
         symmetric_delta = asymmetry <= _REAL_V_RTOL * np.abs(delta_pos).max()
         complex_v = n_orb > 1 and not (options.real_v if options.real_v is not None else symmetric_delta)
-        n_param = _layout(n_orb, sizes[name], options.symmetric, complex_v)[0].shape[1]
+        n_param = layout(n_orb, sizes[name], options.symmetric, complex_v)[0].shape[1]
         if n_param > 2 * n_freq * n_orb * n_orb:
             raise invalid_parameter(
                 "n_fit",

@@ -78,7 +78,7 @@ class DatasetSchemaError(MLSolverError):
     """A dataset file does not match the schema (or the configuration) expected."""
 
 
-class DatasetConfigError(MLSolverError, ValueError):
+class DatasetConfigError(InvalidParameterError):
     """A dataset-generation configuration has an unknown key or an out-of-range value."""
 
 
@@ -122,7 +122,8 @@ class ArchiveFormatWarning(MLSolverWarning):
     """An archive entry has an unknown ``Format`` (read as a plain group) or a child that is ignored."""
 
 
-def invalid_parameter(name: str, value: object, allowed: str, fix: str = "") -> InvalidParameterError:
+def invalid_parameter(name: str, value: object, allowed: str, fix: str = "", *,
+                      error: type = InvalidParameterError) -> InvalidParameterError:
     """Build an :class:`InvalidParameterError` with the standard message.
 
     ``invalid_parameter("beta", -1.0, "beta > 0")`` gives
@@ -131,4 +132,4 @@ def invalid_parameter(name: str, value: object, allowed: str, fix: str = "") -> 
     message = f"{name} = {value!r} is invalid: allowed is {allowed}."
     if fix:
         message += f" {fix}"
-    return InvalidParameterError(message)
+    return error(message)

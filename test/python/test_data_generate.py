@@ -23,9 +23,9 @@ from triqs_mlsolver.data.distributions import Distribution
 from triqs_mlsolver.data.generate import generate, make_tasks
 from triqs_mlsolver.data.sampling import kondo_sample, make_aim, random_sample
 from triqs_mlsolver.data.solve import mirror_reference
+from triqs_mlsolver.ed import diagonalize
 from triqs_mlsolver.errors import DatasetConfigError, DatasetSchemaError, DatasetWriteError, InvalidParameterError
 from triqs_mlsolver.solvers.base import ImpurityProblem, SolverResult, get_solver, register
-from triqs_mlsolver.solvers.ed import diagonalize
 
 BLOCKS = ("up", "down")
 

@@ -10,8 +10,8 @@ from scipy import integrate
 
 from triqs_mlsolver.data import config as C
 from triqs_mlsolver.data import sampling as S
+from triqs_mlsolver.ed import EDOptions, diagonalize
 from triqs_mlsolver.lattice import starting_gf
-from triqs_mlsolver.solvers.ed import EDOptions, diagonalize
 
 
 def _family(name, **keys):

@@ -14,8 +14,8 @@ import pytest
 from dense_ed import DenseED
 
 from triqs_mlsolver.aim import AIM, BathBlock
+from triqs_mlsolver.ed import EDOptions, diagonalize
 from triqs_mlsolver.operators import Terms
-from triqs_mlsolver.solvers.ed import EDOptions, diagonalize
 
 # Keep every state with a relative weight above 1e-15, so that the comparison with the
 # reference (which keeps all states) is limited by round-off only.

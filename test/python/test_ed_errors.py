@@ -11,9 +11,10 @@ import pytest
 from dense_ed import DenseED
 
 from triqs_mlsolver.aim import AIM, BathBlock
+from triqs_mlsolver.ed import EDOptions, conserved_groups, diagonalize, diagonalize_terms
 from triqs_mlsolver.errors import InvalidParameterError, NonHermitianError, ResourceLimitError
 from triqs_mlsolver.operators import Terms
-from triqs_mlsolver.solvers.ed import EDOptions, EDSolverOptions, conserved_groups, diagonalize, diagonalize_terms
+from triqs_mlsolver.solvers.ed import EDSolverOptions
 
 
 def hop(i, j, t=1.0):

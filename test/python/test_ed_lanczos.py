@@ -18,8 +18,8 @@ from dense_ed import DenseED
 from test_ed import build, kanamori, matsubara
 
 from triqs_mlsolver.aim import AIM, BathBlock
+from triqs_mlsolver.ed import EDOptions, diagonalize
 from triqs_mlsolver.operators import Terms
-from triqs_mlsolver.solvers.ed import EDOptions, diagonalize
 
 DENSE = EDOptions(dense_max_dim=20000)
 
@@ -131,7 +131,7 @@ def test_many_states_per_lanczos_sector_with_thick_restarts(rng, krylov):
 @pytest.mark.parametrize("beta", [50.0, math.inf])
 def test_spin_exchange_symmetry_is_exact(beta):
     """The up <-> down exchange halves the work; the result equals the unreduced calculation."""
-    from triqs_mlsolver.solvers.ed import diagonalize_terms
+    from triqs_mlsolver.ed import diagonalize_terms
 
     aim = benchmark_aim(5)
     options = EDOptions(dense_max_dim=16)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from triqs_mlsolver.aim import AIM
+from triqs_mlsolver.ed import diagonalize
 from triqs_mlsolver.solvers.base import ImpurityProblem, RealFrequencyMesh, get_solver
-from triqs_mlsolver.solvers.ed import EDSolverOptions, diagonalize
+from triqs_mlsolver.solvers.ed import EDSolverOptions
 
 
 def problem_of(aim: AIM, beta: float, n_iw: int = 200, with_aim: bool = True) -> ImpurityProblem:

@@ -128,7 +128,7 @@ def test_small_u_agrees_with_exact_diagonalization_of_a_five_site_bath():
     """U = 0.1, half filling, a particle-hole symmetric bath of 5 levels: IPT's Sigma(i w_0) equals
     the exact (ED) one to 1 % (Im Sigma, of order U^2, too: the error of IPT is of order U^4)."""
     from triqs_mlsolver.aim import AIM
-    from triqs_mlsolver.solvers.ed import diagonalize
+    from triqs_mlsolver.ed import diagonalize
 
     beta, u = 20.0, 0.1
     e_bath, v = np.array([-1.0, -0.4, 0.0, 0.4, 1.0]), np.array([0.2, 0.3, 0.25, 0.3, 0.2])

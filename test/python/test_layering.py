@@ -32,11 +32,11 @@ ROOT = "triqs_mlsolver"
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # stdlib and numpy only; _version, _lazy (PEP 562 helper), gf_struct and testing (physics assertions) are
     # base modules that DESIGN.md does not list by name
-    "base": (("errors", "_validation", "meshes", "_legendre", "_quadrature", "_progress", "parallel", "gf_struct",
-              "_version", "_lazy", "testing"), ()),
+    "base": (("errors", "_validation", "_options", "meshes", "_legendre", "_quadrature", "_progress", "parallel",
+              "gf_struct", "_version", "_lazy", "testing"), ()),
     "operators": (("operators", "hamiltonians"), ("base",)),
     "model": (("aim", "transforms", "poles", "lattice"), ("base", "operators")),
-    "bath": (("bath",), ("model",)),
+    "bath": (("bath", "_bath_lsq"), ("model",)),
     "ed": (("ed",), ("bath", "model")),
     "solvers": (("solvers",), ("ed", "bath", "model")),
     "features": (("features",), ("solvers", "model")),
@@ -53,6 +53,8 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # Edges between parts of one layer (a layer's parts may not import one another otherwise).
 PEERS: dict[str, tuple[str, ...]] = {
     "meshes": ("_validation",),
+    "_options": ("_validation",),  # the options helper builds on the validators
+    "bath": ("_bath_lsq",),  # the fit's least-squares problem
     "_quadrature": ("_legendre",),
     "hamiltonians": ("operators",),
     "archive": ("gf",),  # the archive stores the containers of gf/
@@ -66,12 +68,8 @@ for _part in LAYERS["base"][0]:
 EXTENSION = "_ed"
 """The C++ extension module ``triqs_mlsolver._ed``."""
 
-EXTENSION_IMPORTERS = (
-    "ed",
-    # The engine still lives in solvers/ed.py on this branch; the ed/ package takes it over, and the
-    # merge of that change removes this entry (DESIGN.md: ed/ is the only importer of the extension).
-    "solvers",
-)
+EXTENSION_IMPORTERS = ("ed",)
+"""DESIGN.md: ed/ is the only importer of the extension."""
 
 # third-party module -> the parts allowed to import it
 RESTRICTED = {

@@ -257,7 +257,7 @@ def test_inputs_outside_the_training_box_fall_back_to_ed(beta, U, eps_shift):
 def test_fallback_cases_are_recorded_and_learned_from(tmp_path):
     data, path, model, _ = tiny_model()
     from triqs_mlsolver.data.schema import DONE
-    from triqs_mlsolver.solvers.ed import diagonalize
+    from triqs_mlsolver.ed import diagonalize
     from triqs_mlsolver.data.sampling import make_aim
     from triqs_mlsolver.ml.training import continue_training
 

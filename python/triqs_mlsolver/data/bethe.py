@@ -29,8 +29,8 @@ import numpy as np
 
 from ..bath import fit_bath
 from ..errors import BathFitWarning, SolverFailedError
+from ..ed import EDResult
 from ..lattice import hybridization, starting_gf
-from ..solvers.ed import EDResult
 from ..transforms import matsubara_freqs
 from .config import BetheFamily, DatasetConfig
 from .sampling import Sample

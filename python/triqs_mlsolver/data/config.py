@@ -30,20 +30,12 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from .._options import Options, choice, integer, real
 from ..bath import BathFitOptions
+from ..ed import MAX_BATH, EDOptions
 from ..errors import DatasetConfigError
 from ..solvers.base import get_solver, options_from_kwargs
-from ..solvers.ed import EDOptions
-from .distributions import (
-    Distribution,
-    check_choice,
-    check_float,
-    check_int,
-    check_support,
-    distribution,
-    doc,
-    section_from_table,
-)
+from .distributions import Distribution, check_choice, check_float, check_support, dist_field, doc
 from .schema import FAMILIES as SCHEMA_FAMILIES
 
 __all__ = [
@@ -62,7 +54,6 @@ __all__ = [
 ]
 
 MAX_SAMPLES = 100_000_000
-MAX_BATH = 11  # 2 (1 + 11) = 24 spin-orbitals: the ED core's practical limit
 LEVEL_MODES = ("eps_d", "shift", "filling")
 MIRRORS = ("none", "random", "pairs")
 STARTS = ("metal", "insulator")
@@ -77,84 +68,93 @@ DEFAULT_SOLVERS = {
 }
 
 
-def _distributions(section: object, names: tuple[str, ...]) -> None:
-    """Turn the numbers or tables of the distribution fields ``names`` into :class:`Distribution` objects."""
-    for name in names:
-        object.__setattr__(section, name, distribution(name, getattr(section, name)))
+SEE = "The keys are documented in doc/datasets.md."
 
 
-def _floats(name: str, values: object, lo=-math.inf, hi=math.inf, open_lo=False) -> tuple[float, ...]:
-    if not isinstance(values, (list, tuple)) or not values:
-        raise DatasetConfigError(f"{name} = {values!r} is invalid: allowed is a non-empty list of numbers.")
-    return tuple(check_float(f"{name}[{i}]", v, lo, hi, open_lo=open_lo) for i, v in enumerate(values))
+class Section(Options):
+    """A section of the configuration file: its errors are :class:`DatasetConfigError`."""
+
+    error = DatasetConfigError
+
+    @classmethod
+    def from_table(cls, table: object, path: str, convert: dict | None = None, *, see: str = SEE):
+        return super().from_table(table, path, convert, see=see)
+
+
+def _floats(lo=None, hi=None, open_lo=False):
+    """Check of a non-empty list of numbers in ``[lo, hi]``, returned as a tuple of floats."""
+    def check(name: str, values: object, error: type) -> tuple[float, ...]:
+        if not isinstance(values, (list, tuple)) or not values:
+            raise error(f"{name} = {values!r} is invalid: allowed is a non-empty list of numbers.")
+        return tuple(check_float(f"{name}[{i}]", v, lo, hi, open_lo=open_lo) for i, v in enumerate(values))
+
+    return check
 
 
 # -- sections --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class OutputConfig:
+class OutputConfig(Section):
     """Grids of the stored Green's functions, and the grids the solvers work on."""
 
-    n_iw: int = doc("stored Matsubara frequencies w_n, n = 0 .. n_iw-1 (G_iw, Sigma_iw, Delta_iw)", 64)
-    n_iw_solve: int = doc("Matsubara frequencies (per sign) given to the solvers and bath fits", 1024)
-    n_tau: int = doc("stored G(tau) points tau_k = k beta/(n_tau-1), both ends included", 201)
-    n_tau_solve: int = doc("G(tau) points the solvers produce; (n_tau_solve-1) must be a multiple of (n_tau-1)", 10001)
-    n_l: int = doc("stored Legendre coefficients G_l, l = 0 .. n_l-1", 50)
-    w_min: float = doc("lowest real frequency of the reference spectral function A(w)", -6.0)
-    w_max: float = doc("highest real frequency of A(w)", 6.0)
-    n_w: int = doc("points of the uniform real-frequency grid of A(w)", 481)
-    eta: float = doc("broadening: A(w) = -Im G(w + i eta)/pi", 0.05)
+    n_iw: int = doc("stored Matsubara frequencies w_n, n = 0 .. n_iw-1 (G_iw, Sigma_iw, Delta_iw)", 64,
+                    check=integer(1, 100_000))
+    n_iw_solve: int = doc("Matsubara frequencies (per sign) given to the solvers and bath fits", 1024,
+                          check=integer(1, 1_000_000))
+    n_tau: int = doc("stored G(tau) points tau_k = k beta/(n_tau-1), both ends included", 201, check=integer(2, 100_000))
+    n_tau_solve: int = doc("G(tau) points the solvers produce; (n_tau_solve-1) must be a multiple of (n_tau-1)", 10001,
+                           check=integer(2, 1_000_000))
+    n_l: int = doc("stored Legendre coefficients G_l, l = 0 .. n_l-1", 50, check=integer(1, 1000))
+    w_min: float = doc("lowest real frequency of the reference spectral function A(w)", -6.0, check=real())
+    w_max: float = doc("highest real frequency of A(w)", 6.0, check=real())
+    n_w: int = doc("points of the uniform real-frequency grid of A(w)", 481, check=integer(2, 1_000_000))
+    eta: float = doc("broadening: A(w) = -Im G(w + i eta)/pi", 0.05, check=real(0.0, open_lo=True))
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "n_iw", check_int("n_iw", self.n_iw, 1, 100_000))
-        object.__setattr__(self, "n_iw_solve", check_int("n_iw_solve", self.n_iw_solve, self.n_iw, 1_000_000))
-        object.__setattr__(self, "n_tau", check_int("n_tau", self.n_tau, 2, 100_000))
-        n_tau_solve = check_int("n_tau_solve", self.n_tau_solve, self.n_tau, 1_000_000)
-        if (n_tau_solve - 1) % (self.n_tau - 1):
+    def _check(self) -> None:
+        integer(self.n_iw, 1_000_000)("n_iw_solve", self.n_iw_solve, self.error)
+        integer(self.n_tau, 1_000_000)("n_tau_solve", self.n_tau_solve, self.error)
+        if (self.n_tau_solve - 1) % (self.n_tau - 1):
             raise DatasetConfigError(
-                f"n_tau_solve = {n_tau_solve} is invalid: allowed is (n_tau_solve - 1) a multiple of "
+                f"n_tau_solve = {self.n_tau_solve} is invalid: allowed is (n_tau_solve - 1) a multiple of "
                 f"(n_tau - 1) = {self.n_tau - 1}, so that the stored tau points are solver points "
                 f"(e.g. n_tau_solve = {(self.n_tau - 1) * 50 + 1})."
             )
-        object.__setattr__(self, "n_tau_solve", n_tau_solve)
-        object.__setattr__(self, "n_l", check_int("n_l", self.n_l, 1, 1000))
-        object.__setattr__(self, "w_min", check_float("w_min", self.w_min))
-        object.__setattr__(self, "w_max", check_float("w_max", self.w_max, self.w_min, open_lo=True))
-        object.__setattr__(self, "n_w", check_int("n_w", self.n_w, 2, 1_000_000))
-        object.__setattr__(self, "eta", check_float("eta", self.eta, 0.0, open_lo=True))
+        real(self.w_min, open_lo=True)("w_max", self.w_max, self.error)
 
     @property
     def tau_stride(self) -> int:
         return (self.n_tau_solve - 1) // (self.n_tau - 1)
 
 
+def _reference_ed(name: str, value: object, error: type) -> EDOptions:
+    if isinstance(value, dict):
+        value = EDOptions.from_kwargs({"n_states_max": 20000, **value}, "in [reference] ed")
+    if not isinstance(value, EDOptions):
+        raise error(f"ed = {value!r} is invalid: allowed is a table of EDOptions keys.")
+    return value
+
+
 @dataclass(frozen=True)
-class ReferenceConfig:
+class ReferenceConfig(Section):
     """The reference: finite-temperature ED of the sample's own discrete bath."""
 
-    n_bath: int = doc(f"bath sites Nb_ref of every sample (1 .. {MAX_BATH}); the ED has 2 (1 + Nb_ref) spin-orbitals", 7)
-    ed: EDOptions = doc("options of the exact diagonalization (keys of triqs_mlsolver.solvers.ed.EDOptions; "
-                        "default: EDOptions() with n_states_max = 20000)", EDOptions(n_states_max=20000))
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "n_bath", check_int("n_bath", self.n_bath, 1, MAX_BATH))
-        if isinstance(self.ed, dict):
-            object.__setattr__(self, "ed", options_from_kwargs(EDOptions, {"n_states_max": 20000, **self.ed},
-                                                               "ed (reference)"))
-        if not isinstance(self.ed, EDOptions):
-            raise DatasetConfigError(f"ed = {self.ed!r} is invalid: allowed is a table of EDOptions keys.")
+    n_bath: int = doc(f"bath sites Nb_ref of every sample (1 .. {MAX_BATH}); the ED has 2 (1 + Nb_ref) spin-orbitals", 7,
+                      check=integer(1, MAX_BATH))
+    ed: EDOptions = doc("options of the exact diagonalization (keys of triqs_mlsolver.ed.EDOptions; "
+                        "default: EDOptions() with n_states_max = 20000)", EDOptions(n_states_max=20000),
+                        check=_reference_ed)
 
 
 @dataclass(frozen=True)
-class SolverSpec:
+class SolverSpec(Section):
     """A cheap solver run on every sample: ``[solvers.NAME]`` with ``method`` and its ``options``."""
 
     name: str = doc("the table name: the HDF5 group solvers/NAME (letters, digits, _)", "")
     method: str = doc("registered method: hubbard_i, ipt, ed, ...", "")
     options: Any = doc("table of the method's options (its Options dataclass; e.g. n_bath for ed)", None)
 
-    def __post_init__(self) -> None:
+    def _check(self) -> None:
         if not isinstance(self.name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,40}", self.name):
             raise DatasetConfigError(
                 f"solver name {self.name!r} is invalid: allowed is a letter followed by letters, digits or _ "
@@ -172,76 +172,74 @@ class SolverSpec:
 
 
 def _level_check(mode: str, level: Distribution) -> None:
-    check_choice("level_mode", mode, LEVEL_MODES)
     if mode == "filling":
         check_support("level", level, 0.0, 2.0, open_lo=True, open_hi=True)
 
 
 @dataclass(frozen=True)
-class RandomFamily:
+class RandomFamily(Section):
     """Random discrete baths of Nb_ref sites with a fixed or sampled total hybridization sum_k V_k^2."""
 
-    count: int = doc("number of samples", 0)
-    beta: Distribution = doc("inverse temperature (> 0)", Distribution(dist="loguniform", low=10.0, high=100.0))
-    U: Distribution = doc("Hubbard interaction (>= 0)", Distribution(dist="uniform", low=0.5, high=5.0))
+    count: int = doc("number of samples", 0, check=integer(0, MAX_SAMPLES))
+    beta: Distribution = dist_field("inverse temperature (> 0)", Distribution(dist="loguniform", low=10.0, high=100.0),
+                                    0.0, open_lo=True)
+    U: Distribution = dist_field("Hubbard interaction (>= 0)", Distribution(dist="uniform", low=0.5, high=5.0), 0.0)
     level_mode: str = doc("meaning of `level`: eps_d (the level), shift (eps_d + U/2), filling (target total filling, 0..2)",
-                          "filling")
-    level: Distribution = doc("impurity level, shift or target filling (see level_mode)",
-                              Distribution(dist="uniform", low=0.3, high=1.0))
-    field: Distribution = doc("magnetic field B on the impurity: levels eps_d -+ B/2 for up/down", Distribution(value=0.0))
+                          "filling", check=choice(LEVEL_MODES))
+    level: Distribution = dist_field("impurity level, shift or target filling (see level_mode)",
+                                     Distribution(dist="uniform", low=0.3, high=1.0))
+    field: Distribution = dist_field("magnetic field B on the impurity: levels eps_d -+ B/2 for up/down",
+                                     Distribution(value=0.0))
     mirror: str = doc("particle-hole mirror (eps_k, eps_d, B) -> (-eps_k, -eps_d - U, -B): none, random (p = 1/2), "
-                      "pairs (odd samples mirror the even one before)", "pairs")
-    hybridization: Distribution = doc("total hybridization sum_k V_k^2 (> 0)", Distribution(dist="uniform", low=0.1, high=0.5))
-    bath_half_width: Distribution = doc("bath levels lie in [center - w, center + w] (w > 0)",
-                                        Distribution(dist="uniform", low=0.5, high=2.0))
-    bath_center: Distribution = doc("centre of the bath levels (ignored by symmetric baths)",
-                                    Distribution(dist="uniform", low=-0.5, high=0.5))
-    symmetric_fraction: float = doc("probability that a bath is particle-hole symmetric (levels +-e_k, equal V)", 0.3)
-    weight_alpha: float = doc("Dirichlet concentration of the weights V_k^2 / sum V^2 (large: equal weights)", 2.0)
+                      "pairs (odd samples mirror the even one before)", "pairs", check=choice(MIRRORS))
+    hybridization: Distribution = dist_field("total hybridization sum_k V_k^2 (> 0)",
+                                             Distribution(dist="uniform", low=0.1, high=0.5), 0.0, open_lo=True)
+    bath_half_width: Distribution = dist_field("bath levels lie in [center - w, center + w] (w > 0)",
+                                               Distribution(dist="uniform", low=0.5, high=2.0), 0.0, open_lo=True)
+    bath_center: Distribution = dist_field("centre of the bath levels (ignored by symmetric baths)",
+                                           Distribution(dist="uniform", low=-0.5, high=0.5))
+    symmetric_fraction: float = doc("probability that a bath is particle-hole symmetric (levels +-e_k, equal V)", 0.3,
+                                    check=real(0.0, 1.0))
+    weight_alpha: float = doc("Dirichlet concentration of the weights V_k^2 / sum V^2 (large: equal weights)", 2.0,
+                              check=real(0.0, open_lo=True))
 
-    def __post_init__(self) -> None:
-        _distributions(self, ("beta", "U", "level", "field", "hybridization", "bath_half_width", "bath_center"))
-        object.__setattr__(self, "count", check_int("count", self.count, 0, MAX_SAMPLES))
-        check_support("beta", self.beta, 0.0, open_lo=True)
-        check_support("U", self.U, 0.0)
+    def _check(self) -> None:
         _level_check(self.level_mode, self.level)
-        check_choice("mirror", self.mirror, MIRRORS)
-        check_support("hybridization", self.hybridization, 0.0, open_lo=True)
-        check_support("bath_half_width", self.bath_half_width, 0.0, open_lo=True)
-        object.__setattr__(self, "symmetric_fraction", check_float("symmetric_fraction", self.symmetric_fraction, 0, 1))
-        object.__setattr__(self, "weight_alpha", check_float("weight_alpha", self.weight_alpha, 0, open_lo=True))
 
+
+def _bath_fit_options(name: str, value: object, error: type) -> BathFitOptions:
+    if isinstance(value, BathFitOptions):
+        return value
+    if not isinstance(value, dict):
+        raise error(f"fit = {value!r} is invalid: allowed is a table of BathFitOptions keys.")
+    return BathFitOptions.from_kwargs(value, "in fit", noun="key")
+
+
+def _starts(name: str, value: object, error: type) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise error(f"starts = {value!r} is invalid: allowed is a non-empty list from {list(STARTS)}.")
+    return tuple(check_choice("starts", s, STARTS) for s in value)
 
 
 @dataclass(frozen=True)
-class BetheFamily:
+class BetheFamily(Section):
     """Short ED-DMFT loops on the Bethe lattice (half bandwidth D): every iteration's fitted bath is a sample.
 
     One loop per (U, beta, mu_shift, start); iteration j fits Nb_ref sites to Delta_j = t^2 G_(j-1)
     (t = D/2, G_(-1) the start) and solves that AIM with the reference ED.
     """
 
-    D: float = doc("half bandwidth of the semicircular density of states", 1.0)
-    U: tuple = doc("list of U values", (1.0, 2.0, 3.0))
-    beta: tuple = doc("list of inverse temperatures", (20.0, 50.0))
-    mu_shift: tuple = doc("list of mu - U/2 (0: half filling)", (0.0,))
-    starts: tuple = doc("starting points: metal (G of the free lattice) and/or insulator (atomic G)", ("metal", "insulator"))
-    n_iterations: int = doc("DMFT iterations (= samples) per loop", 6)
-    mixing: float = doc("G_j = mixing G_new + (1 - mixing) G_(j-1); 1 is no mixing", 1.0)
+    D: float = doc("half bandwidth of the semicircular density of states", 1.0, check=real(0.0, open_lo=True))
+    U: tuple = doc("list of U values", (1.0, 2.0, 3.0), check=_floats(0.0))
+    beta: tuple = doc("list of inverse temperatures", (20.0, 50.0), check=_floats(0.0, open_lo=True))
+    mu_shift: tuple = doc("list of mu - U/2 (0: half filling)", (0.0,), check=_floats())
+    starts: tuple = doc("starting points: metal (G of the free lattice) and/or insulator (atomic G)",
+                        ("metal", "insulator"), check=_starts)
+    n_iterations: int = doc("DMFT iterations (= samples) per loop", 6, check=integer(1, 1000))
+    mixing: float = doc("G_j = mixing G_new + (1 - mixing) G_(j-1); 1 is no mixing", 1.0,
+                        check=real(0.0, 1.0, open_lo=True))
     fit: BathFitOptions = doc("options of the Nb_ref-site bath fit (keys of triqs_mlsolver.bath.BathFitOptions)",
-                              BathFitOptions())
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "D", check_float("D", self.D, 0.0, open_lo=True))
-        object.__setattr__(self, "U", _floats("U", self.U, 0.0))
-        object.__setattr__(self, "beta", _floats("beta", self.beta, 0.0, open_lo=True))
-        object.__setattr__(self, "mu_shift", _floats("mu_shift", self.mu_shift))
-        if not isinstance(self.starts, (list, tuple)) or not self.starts:
-            raise DatasetConfigError(f"starts = {self.starts!r} is invalid: allowed is a non-empty list from {list(STARTS)}.")
-        object.__setattr__(self, "starts", tuple(check_choice("starts", s, STARTS) for s in self.starts))
-        object.__setattr__(self, "n_iterations", check_int("n_iterations", self.n_iterations, 1, 1000))
-        object.__setattr__(self, "mixing", check_float("mixing", self.mixing, 0.0, 1.0, open_lo=True))
-        object.__setattr__(self, "fit", _bath_fit_options(self.fit))
+                              BathFitOptions(), check=_bath_fit_options)
 
     @property
     def n_loops(self) -> int:
@@ -252,44 +250,29 @@ class BetheFamily:
         return self.n_loops * self.n_iterations
 
 
-def _bath_fit_options(value: object) -> BathFitOptions:
-    if isinstance(value, BathFitOptions):
-        return value
-    if not isinstance(value, dict):
-        raise DatasetConfigError(f"fit = {value!r} is invalid: allowed is a table of BathFitOptions keys.")
-    allowed = [f.name for f in dataclasses.fields(BathFitOptions)]
-    unknown = sorted(set(value) - set(allowed))
-    if unknown:
-        raise DatasetConfigError(f"unknown key(s) {unknown} in fit: allowed are {allowed}.")
-    return BathFitOptions(**value)
-
-
 @dataclass(frozen=True)
-class KondoFamily:
+class KondoFamily(Section):
     """A flat band of half width D (Gamma = pi rho V^2, rho = 1/(2D)), discretized logarithmically into Nb_ref sites."""
 
-    count: int = doc("number of samples", 0)
-    D: float = doc("half bandwidth of the flat band", 1.0)
-    Lambda: Distribution = doc("logarithmic discretization parameter (> 1): interval edges D Lambda^-m", Distribution(value=3.0))
-    U: Distribution = doc("Hubbard interaction (>= 0)", Distribution(dist="uniform", low=0.5, high=5.0))
-    Gamma: Distribution = doc("hybridization width Gamma = pi rho V^2 (> 0)", Distribution(dist="loguniform", low=0.05, high=0.5))
-    level_mode: str = doc("meaning of `level`: eps_d, shift (eps_d + U/2) or filling (target total filling, 0..2)", "shift")
-    level: Distribution = doc("impurity level, shift or target filling (see level_mode)",
-                              Distribution(dist="uniform", low=-1.0, high=1.0))
-    temperature: Distribution = doc("temperature T = 1/beta (> 0)", Distribution(dist="loguniform", low=0.004, high=0.04))
-    field: Distribution = doc("magnetic field B on the impurity: levels eps_d -+ B/2 for up/down", Distribution(value=0.0))
-    mirror: str = doc("particle-hole mirror, as for families.random: none, random or pairs", "none")
+    count: int = doc("number of samples", 0, check=integer(0, MAX_SAMPLES))
+    D: float = doc("half bandwidth of the flat band", 1.0, check=real(0.0, open_lo=True))
+    Lambda: Distribution = dist_field("logarithmic discretization parameter (> 1): interval edges D Lambda^-m",
+                                      Distribution(value=3.0), 1.0, 1000.0, open_lo=True)
+    U: Distribution = dist_field("Hubbard interaction (>= 0)", Distribution(dist="uniform", low=0.5, high=5.0), 0.0)
+    Gamma: Distribution = dist_field("hybridization width Gamma = pi rho V^2 (> 0)",
+                                     Distribution(dist="loguniform", low=0.05, high=0.5), 0.0, open_lo=True)
+    level_mode: str = doc("meaning of `level`: eps_d, shift (eps_d + U/2) or filling (target total filling, 0..2)", "shift",
+                          check=choice(LEVEL_MODES))
+    level: Distribution = dist_field("impurity level, shift or target filling (see level_mode)",
+                                     Distribution(dist="uniform", low=-1.0, high=1.0))
+    temperature: Distribution = dist_field("temperature T = 1/beta (> 0)",
+                                           Distribution(dist="loguniform", low=0.004, high=0.04), 0.0, open_lo=True)
+    field: Distribution = dist_field("magnetic field B on the impurity: levels eps_d -+ B/2 for up/down",
+                                     Distribution(value=0.0))
+    mirror: str = doc("particle-hole mirror, as for families.random: none, random or pairs", "none", check=choice(MIRRORS))
 
-    def __post_init__(self) -> None:
-        _distributions(self, ("Lambda", "U", "Gamma", "level", "temperature", "field"))
-        object.__setattr__(self, "count", check_int("count", self.count, 0, MAX_SAMPLES))
-        object.__setattr__(self, "D", check_float("D", self.D, 0.0, open_lo=True))
-        check_support("Lambda", self.Lambda, 1.0, 1000.0, open_lo=True)
-        check_support("U", self.U, 0.0)
-        check_support("Gamma", self.Gamma, 0.0, open_lo=True)
+    def _check(self) -> None:
         _level_check(self.level_mode, self.level)
-        check_support("temperature", self.temperature, 0.0, open_lo=True)
-        check_choice("mirror", self.mirror, MIRRORS)
 
 
 #: The families in the order their samples are numbered (that of schema.FAMILIES, whose position is the stored code).
@@ -298,18 +281,18 @@ FAMILY_CODES = {name: code for code, name in enumerate(SCHEMA_FAMILIES)}
 
 
 @dataclass(frozen=True)
-class DatasetConfig:
+class DatasetConfig(Section):
     """The whole configuration; ``families`` holds the present families in :data:`FAMILIES` order."""
 
-    seed: int = doc("global seed: sample i draws from the random stream SeedSequence([seed, i])", 0)
+    seed: int = doc("global seed: sample i draws from the random stream SeedSequence([seed, i])", 0,
+                    check=integer(0, 2**63 - 1))
     description: str = doc("free text stored with the dataset", "")
     output: OutputConfig = doc("[output] section", OutputConfig())
     reference: ReferenceConfig = doc("[reference] section", ReferenceConfig())
     solvers: tuple = doc("[solvers.NAME] tables (default: hubbard_i, ipt, ED with 1, 2, 3 fitted bath sites)", ())
     families: tuple = doc("[families.random], [families.bethe], [families.kondo] tables", ())
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "seed", check_int("seed", self.seed, 0, 2**63 - 1))
+    def _check(self) -> None:
         if not isinstance(self.description, str):
             raise DatasetConfigError(f"description = {self.description!r} is invalid: allowed is a string.")
         if not self.families or not any(f.count for _, f in self.families):
@@ -376,7 +359,7 @@ def parse_config(table: dict) -> DatasetConfig:
                 raise DatasetConfigError(
                     f"[solvers.{name}] must be a table with the keys method and options (the name is the table's)."
                 )
-            specs.append(section_from_table(SolverSpec, {**spec, "name": name}, f"solvers.{name}"))
+            specs.append(SolverSpec.from_table({**spec, "name": name}, f"solvers.{name}"))
         solvers = tuple(specs)
     families_table = table.get("families", {})
     if not isinstance(families_table, dict):
@@ -384,15 +367,14 @@ def parse_config(table: dict) -> DatasetConfig:
     unknown = sorted(set(families_table) - set(FAMILIES))
     if unknown:
         raise DatasetConfigError(f"unknown famil(ies) {unknown} in [families]: allowed are {list(FAMILIES)}.")
-    families = tuple((name, section_from_table(cls, families_table[name], f"families.{name}"))
+    families = tuple((name, cls.from_table(families_table[name], f"families.{name}"))
                      for name, cls in FAMILIES.items() if name in families_table)
-    return section_from_table(
-        DatasetConfig,
+    return DatasetConfig.from_table(
         {**table, "solvers": solvers, "families": families},
         "top level",
         {
-            "output": lambda p, v: section_from_table(OutputConfig, v, "output"),
-            "reference": lambda p, v: section_from_table(ReferenceConfig, v, "reference"),
+            "output": lambda p, v: OutputConfig.from_table(v, "output"),
+            "reference": lambda p, v: ReferenceConfig.from_table(v, "reference"),
         },
     )
 

@@ -8,27 +8,29 @@ table naming its distribution::
     beta = { dist = "loguniform", low = 10, high = 100 } # log(beta) uniform on [log low, log high]
     U = { dist = "choice", values = [1.0, 2.0, 3.0] }    # one of the values, equally likely
 
-Every section of the configuration is a frozen dataclass built by :func:`section_from_table`,
-which rejects unknown keys (listing the allowed ones) and prefixes any validation error with
-the section's path, e.g. ``[families.random] U.low = -1.0 is invalid: ...``.
+Every section of the configuration is an options class (:class:`~triqs_mlsolver._options.Options`
+raising :class:`~triqs_mlsolver.errors.DatasetConfigError`) built by ``from_table``, which rejects
+unknown keys (listing the allowed ones) and prefixes any validation error with the section's
+path, e.g. ``[families.random] U = -1.0 is invalid: ...``.  The checks here are the shared
+validators of :mod:`triqs_mlsolver._validation` with that error class.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..errors import DatasetConfigError, InvalidParameterError
+from .._options import option
+from .._validation import float_in_range, int_in_range, one_of
+from ..errors import DatasetConfigError, invalid_parameter
 
 __all__ = [
     "Distribution",
     "distribution",
-    "section_from_table",
+    "dist_field",
     "check_int",
     "check_float",
     "check_choice",
@@ -38,44 +40,28 @@ __all__ = [
 
 DISTRIBUTIONS = ("fixed", "uniform", "loguniform", "choice")
 
-
-def doc(text: str, default: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field with its one-line documentation (every key is listed in doc/datasets.md)."""
-    return field(default=default, metadata={"doc": text})
-
-
-def _error(name: str, value: object, allowed: str, fix: str = "") -> DatasetConfigError:
-    message = f"{name} = {value!r} is invalid: allowed is {allowed}."
-    return DatasetConfigError(message + (f" {fix}" if fix else ""))
+doc = option
+"""A documented field of a configuration section (every key is listed in doc/datasets.md)."""
 
 
 def check_int(name: str, value: object, lo: int | None = None, hi: int | None = None) -> int:
-    """``value`` as an int with ``lo <= value <= hi``."""
-    bounds = (f"{lo} <= " if lo is not None else "") + name + (f" <= {hi}" if hi is not None else "")
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise _error(name, value, f"an integer, {bounds}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise _error(name, value, bounds)
-    return int(value)
+    """``value`` as an int with ``lo <= value <= hi`` (DatasetConfigError otherwise)."""
+    return int_in_range(name, value, lo, hi, error=DatasetConfigError)
 
 
-def check_float(name: str, value: object, lo: float = -math.inf, hi: float = math.inf, *,
+def check_float(name: str, value: object, lo: float | None = None, hi: float | None = None, *,
                 open_lo: bool = False, open_hi: bool = False) -> float:
-    """``value`` as a finite float in ``[lo, hi]`` (or the open ends asked for)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
-        raise _error(name, value, f"{name} a finite real number")
-    x = float(value)
-    if x < lo or x > hi or (open_lo and x == lo) or (open_hi and x == hi):
-        left = f"{lo:g} {'<' if open_lo else '<='} " if lo > -math.inf else ""
-        right = f" {'<' if open_hi else '<='} {hi:g}" if hi < math.inf else ""
-        raise _error(name, value, f"{left}{name}{right}")
-    return x
+    """``value`` as a finite float in ``[lo, hi]`` (or the open ends asked for; DatasetConfigError otherwise)."""
+    return float_in_range(name, value, lo, hi, open_lo=open_lo, open_hi=open_hi, error=DatasetConfigError)
 
 
 def check_choice(name: str, value: object, allowed) -> object:
-    if value not in allowed:
-        raise _error(name, value, f"one of {list(allowed)}")
-    return value
+    """``value`` if it is one of ``allowed`` (DatasetConfigError otherwise)."""
+    return one_of(name, value, allowed, error=DatasetConfigError)
+
+
+def _error(name: str, value: object, allowed: str) -> DatasetConfigError:
+    return invalid_parameter(name, value, allowed, error=DatasetConfigError)
 
 
 @dataclass(frozen=True)
@@ -161,7 +147,7 @@ def distribution(path: str, value: object) -> Distribution:
         raise DatasetConfigError(f"{name}: {err}") from None
 
 
-def check_support(name: str, dist: Distribution, lo: float = -math.inf, hi: float = math.inf, *,
+def check_support(name: str, dist: Distribution, lo: float | None = None, hi: float | None = None, *,
                   open_lo: bool = False, open_hi: bool = False) -> Distribution:
     """Raise unless every value ``dist`` can give lies in the allowed range."""
     a, b = dist.support()
@@ -173,29 +159,11 @@ def check_support(name: str, dist: Distribution, lo: float = -math.inf, hi: floa
     return dist
 
 
-def section_from_table(cls: type, table: object, path: str, convert: dict | None = None) -> Any:
-    """Build the section dataclass ``cls`` from a TOML table found at ``path``.
+def dist_field(text: str, default: Distribution, lo: float | None = None, hi: float | None = None, *,
+               open_lo: bool = False, open_hi: bool = False) -> Any:
+    """A documented distribution field: a number or a table, parsed by :func:`distribution`, every
+    value of whose support must lie in the allowed range (:func:`check_support`)."""
+    def check(name, value, error):
+        return check_support(name, distribution(name, value), lo, hi, open_lo=open_lo, open_hi=open_hi)
 
-    Unknown keys raise (naming the allowed ones); ``convert`` maps keys to functions
-    ``(key_path, value) -> value`` applied first (nested sections, distributions); any
-    :class:`DatasetConfigError` or :class:`InvalidParameterError` is re-raised with ``[path]`` in front.
-    """
-    if table is None:
-        table = {}
-    if not isinstance(table, dict):
-        raise DatasetConfigError(f"[{path}] must be a table (got {type(table).__name__}). See doc/datasets.md.")
-    allowed = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
-        raise DatasetConfigError(
-            f"unknown key(s) {unknown} in [{path}]: allowed are {allowed}. The keys are documented in doc/datasets.md."
-        )
-    try:
-        kwargs = {}
-        for key, value in table.items():
-            fn = (convert or {}).get(key)
-            kwargs[key] = fn(f"{path}.{key}", value) if fn else value
-        return cls(**kwargs)
-    except (DatasetConfigError, InvalidParameterError) as err:
-        text = str(err)
-        raise DatasetConfigError(text if text.startswith("[") else f"[{path}] {text}") from None
+    return option(text, default, check=check)

@@ -38,9 +38,9 @@ import numpy as np
 
 from ..aim import AIM, BathBlock
 from ..bath import fit_bath
+from ..ed import EDOptions, diagonalize
 from ..errors import BathFitWarning
 from ..operators import Terms
-from ..solvers.ed import EDOptions, diagonalize
 from ..transforms import matsubara_freqs
 from .config import KondoFamily, RandomFamily
 from .schema import BLOCKS, PARAMS

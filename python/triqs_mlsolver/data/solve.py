@@ -15,17 +15,15 @@ arrays are NaN.  Warnings are recorded too (``warning``), not printed.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 import warnings
 
 import numpy as np
 
+from ..ed import EDResult, diagonalize, evaluate_outputs, particle_hole_mirror
 from ..errors import SolverFailedError
-from ..poles import PoleGf
 from ..solvers.base import ImpurityProblem, get_solver
-from ..solvers.ed import EDResult, diagonalize
 from ..transforms import matsubara_freqs
 from .config import FAMILY_CODES, DatasetConfig
 from .sampling import GF_STRUCT, Sample
@@ -95,19 +93,11 @@ def solve_reference(sample: Sample, cfg: DatasetConfig) -> EDResult:
 def mirror_reference(ed: EDResult, sample: Sample) -> EDResult:
     """The reference of the particle-hole mirror of ``sample`` (``mirror = "pairs"``), from its own.
 
-    ``d_s -> d_s^+``, ``c_ks -> -c_ks^+`` maps the sample's ``H`` onto ``H' - C`` of the mirror
-    (``h' = -h - U``, ``eps_k' = -eps_k``, same ``V``; ``C = -sum_s h_s - U - sum_ks eps_ks``): same
-    spectrum shifted by ``C``, so ``G'(z) = sum_p R_p^T/(z + E_p)``, ``rho' = 1 - rho^T``,
-    ``<n'_a n'_b> = 1 - n_a - n_b + <n_a n_b>`` (diagonal ``<n_a n_a> = n_a`` included),
-    ``E' = E + C`` and ``F' = F + C``.
-    Equal to a fresh solve of the mirror up to round-off and the Lanczos tolerances."""
+    The mirror has ``h' = -h - U``, ``eps_k' = -eps_k`` and the same ``V``: its spectrum is the
+    sample's shifted by ``C = -sum_s h_s - U - sum_ks eps_ks``
+    (:func:`~triqs_mlsolver.ed.particle_hole_mirror` gives the rest)."""
     shift = -float(np.sum(sample.h_loc)) - sample.U - float(np.sum(sample.bath_eps))
-    poles = {b: PoleGf(-p.energies, np.swapaxes(p.residues, 1, 2)) for b, p in ed.poles.items()}
-    density = {b: np.eye(rho.shape[0]) - rho.T for b, rho in ed.density.items()}
-    n = ed.occupations
-    pair = 1.0 - n[:, None] - n[None, :] + ed.double_occupancy
-    return dataclasses.replace(ed, poles=poles, density=density, occupations=1.0 - n, double_occupancy=pair,
-                               e0=ed.e0 + shift, energy=ed.energy + shift, free_energy=ed.free_energy + shift)
+    return particle_hole_mirror(ed, shift)
 
 
 def reference_arrays(sample: Sample, cfg: DatasetConfig, ed: EDResult | BaseException, elapsed: float,
@@ -121,17 +111,18 @@ def reference_arrays(sample: Sample, cfg: DatasetConfig, ed: EDResult | BaseExce
     iw = matsubara(beta, o.n_iw)
     w = np.linspace(o.w_min, o.w_max, o.n_w)
     g0 = sample.aim().g0(iw)
-    g = np.stack([ed.poles[b].at(iw)[:, 0, 0] for b in BLOCKS])
+    exact = evaluate_outputs(ed, iw=iw, n_tau=o.n_tau, n_l=o.n_l, w=w, eta=o.eta, blocks=BLOCKS)
+    g = np.stack([exact.g_iw[b][:, 0, 0] for b in BLOCKS])
     sigma = np.stack([1.0 / g0[b][:, 0, 0] for b in BLOCKS]) - 1.0 / g
     out.update({
         "reference/ok": np.int8(1),
         "reference/error": b"",
         "reference/G_iw": g,
         "reference/Sigma_iw": sigma,
-        "reference/G_tau": np.stack([ed.poles[b].tau(beta, o.n_tau)[:, 0, 0].real for b in BLOCKS]),
-        "reference/G_l": np.stack([ed.poles[b].legendre(beta, o.n_l)[:, 0, 0].real for b in BLOCKS]),
-        "reference/density": np.array([ed.density[b][0, 0].real for b in BLOCKS]),
-        "reference/A_w": np.stack([-ed.poles[b].refreq(w, o.eta)[:, 0, 0].imag / math.pi for b in BLOCKS]),
+        "reference/G_tau": np.stack([exact.g_tau[b][:, 0, 0].real for b in BLOCKS]),
+        "reference/G_l": np.stack([exact.g_l[b][:, 0, 0].real for b in BLOCKS]),
+        "reference/density": np.array([exact.density[b][0, 0].real for b in BLOCKS]),
+        "reference/A_w": np.stack([-exact.g_w[b][:, 0, 0].imag / math.pi for b in BLOCKS]),
         "reference/Z": 1.0 / (1.0 - sigma[:, 0].imag / iw[0].imag),
         "reference/double_occupancy": np.float64(ed.double_occupancy[0, 1]),
         "reference/energy": np.float64(ed.energy),

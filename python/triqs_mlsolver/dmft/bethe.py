@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from .._validation import finite_float, int_in_range, nonnegative_float, one_of, positive_float
+from .._options import Options, choice, integer, option, optional, positive, real
+from .._validation import finite_float, nonnegative_float, one_of
 from ..errors import IncompatibleGfStructError, NotConvergedWarning, invalid_parameter
 from ..lattice import GF_STRUCT, START_KINDS, hopping, weiss_field
 from ..lattice import starting_gf as lattice_starting_gf
@@ -42,42 +43,31 @@ __all__ = [
 ]
 
 
-def _doc(text: str, default):
-    return field(default=default, metadata={"doc": text})
+def _mixing(name: str, value: object, error: type) -> float:
+    x = finite_float(name, value, error=error)
+    if not 0.0 < x <= 1.0:
+        raise invalid_parameter(name, value, "0 < mixing <= 1", "mixing = 1 takes G_out unmixed.", error=error)
+    return x
 
 
 @dataclass(frozen=True)
-class BetheParameters:
+class BetheParameters(Options):
     """Parameters of a Bethe-lattice DMFT loop, the same for every ``U`` (validated at construction)."""
 
-    beta: float = _doc("inverse temperature (> 0)", 40.0)
-    D: float = _doc("half bandwidth of the semicircular density of states (> 0); hopping t = D/2", 1.0)
-    mu: float | None = _doc("chemical potential; None means half filling, mu = U/2 for each U", None)
-    mixing: float = _doc("linear mixing of G: G_in <- mixing G_out + (1 - mixing) G_in, 0 < mixing <= 1", 1.0)
-    tol: float = _doc("convergence threshold on max_n |G_out(iw_n) - G_in(iw_n)| (> 0)", 1e-5)
-    max_iter: int = _doc("maximum number of DMFT iterations per U (>= 1)", 200)
-    start: str = _doc("starting G of the first U: 'metal' (free semicircle) or 'insulator' (Hubbard atom)", "metal")
-    n_iw: int = _doc("number of positive Matsubara frequencies (>= 8)", 1025)
-    n_tau: int = _doc("number of imaginary-time points of G_tau, 0 and beta included (>= 3)", 10001)
-    n_l: int = _doc("number of Legendre coefficients of G_l (>= 1)", 40)
-
-    def __post_init__(self) -> None:
-        clean = {
-            "beta": positive_float("beta", self.beta),
-            "D": positive_float("D", self.D),
-            "mu": None if self.mu is None else finite_float("mu", self.mu),
-            "mixing": finite_float("mixing", self.mixing),
-            "tol": positive_float("tol", self.tol),
-            "max_iter": int_in_range("max_iter", self.max_iter, 1),
-            "start": one_of("start", self.start, START_KINDS),
-            "n_iw": int_in_range("n_iw", self.n_iw, 8),
-            "n_tau": int_in_range("n_tau", self.n_tau, 3),
-            "n_l": int_in_range("n_l", self.n_l, 1),
-        }
-        if not 0.0 < clean["mixing"] <= 1.0:
-            raise invalid_parameter("mixing", self.mixing, "0 < mixing <= 1", "mixing = 1 takes G_out unmixed.")
-        for name, value in clean.items():
-            object.__setattr__(self, name, value)
+    beta: float = option("inverse temperature (> 0)", 40.0, check=positive())
+    D: float = option("half bandwidth of the semicircular density of states (> 0); hopping t = D/2", 1.0,
+                      check=positive())
+    mu: float | None = option("chemical potential; None means half filling, mu = U/2 for each U", None,
+                              check=optional(real()))
+    mixing: float = option("linear mixing of G: G_in <- mixing G_out + (1 - mixing) G_in, 0 < mixing <= 1", 1.0,
+                           check=_mixing)
+    tol: float = option("convergence threshold on max_n |G_out(iw_n) - G_in(iw_n)| (> 0)", 1e-5, check=positive())
+    max_iter: int = option("maximum number of DMFT iterations per U (>= 1)", 200, check=integer(1))
+    start: str = option("starting G of the first U: 'metal' (free semicircle) or 'insulator' (Hubbard atom)", "metal",
+                        check=choice(START_KINDS))
+    n_iw: int = option("number of positive Matsubara frequencies (>= 8)", 1025, check=integer(8))
+    n_tau: int = option("number of imaginary-time points of G_tau, 0 and beta included (>= 3)", 10001, check=integer(3))
+    n_l: int = option("number of Legendre coefficients of G_l (>= 1)", 40, check=integer(1))
 
     @property
     def t(self) -> float:

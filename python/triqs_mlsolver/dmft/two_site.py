@@ -20,9 +20,9 @@ import numpy as np
 
 from .._validation import nonnegative_float
 from ..aim import AIM
+from ..ed import diagonalize, evaluate_outputs
 from ..errors import NotConvergedWarning, invalid_parameter
 from ..parallel import world
-from ..solvers.ed import diagonalize
 from .bethe import BetheParameters, BetheResult
 from .observables import spectral_weight_at_fermi_level
 
@@ -65,10 +65,11 @@ def solve_two_site(U: float, params: BetheParameters) -> BetheResult:
     solve_time = (time.perf_counter() - begin) / len(history)
     aim = AIM.single_orbital(U, -0.5 * U, [0.0], [V])
     ed = diagonalize(aim, params.beta)
-    g_iw = ed.poles["up"].at(iw)[:, 0, 0]
+    exact = evaluate_outputs(ed, iw=iw, n_tau=params.n_tau, blocks=["up"])
+    g_iw = exact.g_iw["up"][:, 0, 0]
     g0_iw = 1.0 / (iw + 0.5 * U - V * V / iw)  # the AIM's G0: eps_d = -U/2, Delta = V^2/iw
     sigma_iw = 1.0 / g0_iw - 1.0 / g_iw
-    g_tau = ed.poles["up"].tau(params.beta, params.n_tau)[:, 0, 0].real
+    g_tau = exact.g_tau["up"][:, 0, 0].real
     return BetheResult(
         U=U,
         mu=0.5 * U,
@@ -80,7 +81,7 @@ def solve_two_site(U: float, params: BetheParameters) -> BetheResult:
         Z=float(1.0 / (1.0 - sigma_iw[params.n_iw].imag / w0)),
         spectral_weight=spectral_weight_at_fermi_level(g_tau, params.beta),
         double_occupancy=float(ed.double_occupancy[0, 1]),
-        density=float(np.real(ed.density["up"][0, 0])),
+        density=float(np.real(exact.density["up"][0, 0])),
         time_per_solve=solve_time,
         n_fallbacks=0,
         g_iw=g_iw,

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from .._options import option_docs, refuse_unknown
 from .._validation import finite_float, int_in_range, positive_float
 from ..aim import AIM
 from ..errors import (
@@ -215,16 +216,6 @@ def get_solver(name: str) -> type:
 
 def options_from_kwargs(options_cls: type, kwargs: dict, method: str) -> Any:
     """Build ``options_cls(**kwargs)``; an unknown key raises, naming the method's valid options."""
-    names = [f.name for f in dataclasses.fields(options_cls)]
-    unknown = sorted(set(kwargs) - set(names))
-    if unknown:
-        raise InvalidParameterError(
-            f"unknown option(s) {unknown} for method {method!r}: allowed are {names}. "
-            "See the Solver reference in doc/solver.md."
-        )
+    refuse_unknown(options_cls, kwargs, f"for method {method!r}", noun="option",
+                   see="See the Solver reference in doc/solver.md.")
     return options_cls(**kwargs)
-
-
-def option_docs(options_cls: type) -> dict[str, str]:
-    """``{field: doc}`` from the ``doc`` metadata of an Options dataclass."""
-    return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(options_cls)}

@@ -15,29 +15,28 @@ atomic ones, as in triqs_hubbardI.  Real-frequency outputs are atomic in both ca
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from .._options import Options, boolean, option, open_unit
 from ..aim import AIM
+from ..ed import EDOptions, diagonalize, evaluate_outputs
 from .base import ImpurityProblem, SolverResult, register
 from .dyson import densities, g_from_dyson, g_moments, imaginary_time_outputs, weiss_levels
-from .ed import EDOptions, diagonalize
 
 __all__ = ["HubbardI"]
 
 
 @dataclass(frozen=True)
-class HubbardIOptions:
+class HubbardIOptions(Options):
     """Options of ``method="hubbard_i"``."""
 
-    atomic_gf: bool = field(
-        default=False,
-        metadata={"doc": "return the atomic G as G_iw/G_tau/G_l (triqs_hubbardI convention) instead of the Dyson G"},
-    )
-    boltzmann_cutoff: float = field(
-        default=1e-14, metadata={"doc": "relative Boltzmann weight below which atomic states are dropped"}
-    )
+    atomic_gf: bool = option(
+        "return the atomic G as G_iw/G_tau/G_l (triqs_hubbardI convention) instead of the Dyson G", False,
+        check=boolean())
+    boltzmann_cutoff: float = option("relative Boltzmann weight below which atomic states are dropped", 1e-14,
+                                     check=open_unit())
 
 
 @register
@@ -53,8 +52,11 @@ class HubbardI:
         levels, delta1 = weiss_levels(problem.g0_iw, iw)
         atom = AIM(gf_struct=problem.gf_struct, h_loc=levels, h_int=problem.h_int)
         ed = diagonalize(atom, problem.beta, EDOptions(boltzmann_cutoff=options.boltzmann_cutoff))
-
-        g_at = {name: ed.poles[name].iw(problem.beta, problem.n_iw) for name, _ in problem.gf_struct}
+        refreq = problem.refreq
+        out = evaluate_outputs(ed, n_iw=problem.n_iw, n_tau=problem.n_tau if options.atomic_gf else None,
+                               n_l=problem.n_l if options.atomic_gf else None,
+                               w=None if refreq is None else refreq.values(), eta=None if refreq is None else refreq.eta)
+        g_at = out.g_iw
         sigma = {}
         sigma0, sigma1 = {}, {}
         for name, size in problem.gf_struct:
@@ -65,21 +67,16 @@ class HubbardI:
             sigma1[name] = m[3] - m[2] @ m[2]
 
         if options.atomic_gf:
-            g_iw = g_at
-            g_tau = {name: ed.poles[name].tau(problem.beta, problem.n_tau) for name in g_at}
-            g_l = {name: ed.poles[name].legendre(problem.beta, problem.n_l) for name in g_at}
-            density = dict(ed.density)
+            g_iw, g_tau, g_l, density = g_at, out.g_tau, out.g_l, dict(out.density)
         else:
             g_iw = g_from_dyson(problem.g0_iw, sigma)
             moments = g_moments(levels, delta1, sigma0, sigma1)
             g_tau, g_l = imaginary_time_outputs(g_iw, problem.beta, problem.n_tau, problem.n_l, moments)
             density = densities(g_iw, problem.beta, moments)
 
-        g_w = sigma_w = None
-        if problem.refreq is not None:
-            w = problem.refreq.values()
-            z = w + 1j * problem.refreq.eta
-            g_w = {name: ed.poles[name].refreq(w, problem.refreq.eta) for name in g_at}
+        g_w, sigma_w = out.g_w, None
+        if refreq is not None:
+            z = refreq.values() + 1j * refreq.eta
             sigma_w = {
                 name: z[:, None, None] * np.eye(size) - levels[name][None] - np.linalg.inv(g_w[name])
                 for name, size in problem.gf_struct

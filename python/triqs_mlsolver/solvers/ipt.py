@@ -19,12 +19,12 @@ instead: ``eps0 = 0``, ``B = 0``, ``S(tau) = U^2 G~(tau)^3`` with ``G~(tau) = G~
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .._validation import int_in_range, positive_float
+from .._options import Options, integer, option, optional, positive
 from ..errors import IncompatibleGfStructError, SolverFailedError, invalid_parameter
 from ..operators import Terms
 from ..transforms import fit_tail, iw_to_legendre, iw_to_tau, tau_to_iw
@@ -46,36 +46,26 @@ DEFAULT_MATCH_FRACTION = 0.5
 """Default ``tail_match_frequency``: this fraction of the largest Matsubara frequency."""
 
 
+def _none_or_bool(name: str, value: object, error: type) -> bool | None:
+    if value is not None and not isinstance(value, (bool, np.bool_)):
+        raise invalid_parameter(name, value, "None, True or False", error=error)
+    return None if value is None else bool(value)
+
+
 @dataclass(frozen=True)
-class IPTOptions:
+class IPTOptions(Options):
     """Options of the IPT solver (``method="ipt"``)."""
 
-    particle_hole_symmetric: bool | None = field(
-        default=None,
-        metadata={"doc": "use the exact half-filled form: None detects it (round-off), True imposes it, False never"},
-    )
-    density_tolerance: float = field(
-        default=1e-10, metadata={"doc": "tolerance on the density n = n0 that fixes the auxiliary level mu0"}
-    )
-    max_iterations: int = field(
-        default=100, metadata={"doc": "maximum number of second-order evaluations in the search for mu0"}
-    )
-    tail_match_frequency: float | None = field(
-        default=None,
-        metadata={"doc": "|w_n| above which Sigma is blended into its moment expansion (None: half the largest w_n)"},
-    )
-
-    def __post_init__(self) -> None:
-        if self.particle_hole_symmetric is not None:
-            if not isinstance(self.particle_hole_symmetric, (bool, np.bool_)):
-                raise invalid_parameter("particle_hole_symmetric", self.particle_hole_symmetric, "None, True or False")
-            object.__setattr__(self, "particle_hole_symmetric", bool(self.particle_hole_symmetric))
-        object.__setattr__(self, "density_tolerance", positive_float("density_tolerance", self.density_tolerance))
-        object.__setattr__(self, "max_iterations", int_in_range("max_iterations", self.max_iterations, 1))
-        if self.tail_match_frequency is not None:
-            object.__setattr__(
-                self, "tail_match_frequency", positive_float("tail_match_frequency", self.tail_match_frequency)
-            )
+    particle_hole_symmetric: bool | None = option(
+        "use the exact half-filled form: None detects it (round-off), True imposes it, False never", None,
+        check=_none_or_bool)
+    density_tolerance: float = option("tolerance on the density n = n0 that fixes the auxiliary level mu0", 1e-10,
+                                      check=positive())
+    max_iterations: int = option("maximum number of second-order evaluations in the search for mu0", 100,
+                                 check=integer(1))
+    tail_match_frequency: float | None = option(
+        "|w_n| above which Sigma is blended into its moment expansion (None: half the largest w_n)", None,
+        check=optional(positive()))
 
 
 class _Channels(NamedTuple):
