@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import int_in_range
+from ._options import Options, choice, integer, option
 from .errors import InvalidParameterError
 
 __all__ = ["FEATURE_VERSION", "SCALARS", "FeatureLayout", "build_features", "residual_target", "sum_rule_vector",
@@ -33,37 +33,28 @@ SCALARS = ("log_beta", "U", "eps_d", "field", "Delta_1", "beta_U")
 """Names of the scalar columns, in order."""
 
 
+def _solver_names(name: str, value, error: type) -> tuple:
+    names = tuple(str(x) for x in value) if isinstance(value, (list, tuple)) else ()
+    if not names or len(set(names)) != len(names):
+        raise error(f"{name} = {value!r} is invalid: allowed is a non-empty list of distinct cheap-solver names, "
+                    "e.g. ['hubbard_i', 'ipt', 'ed_nb1'].")
+    return names
+
+
 @dataclass(frozen=True)
-class FeatureLayout:
-    """Which cheap solvers feed the network, which one is corrected, and how many coefficients.
+class FeatureLayout(Options):
+    """Which cheap solvers feed the network, which one is corrected, and how many coefficients."""
 
-    Parameters
-    ----------
-    solvers : names of the cheap solvers (dataset groups ``solvers/NAME``) whose ``G_l`` are inputs.
-    base : the solver whose ``G_l`` the network corrects (one of ``solvers``).
-    n_l : Legendre coefficients per solver and spin in the input (the output has the dataset's n_l).
-    n_delta : Matsubara frequencies of ``Delta(iw_n)`` in the input.
-    """
+    solvers: tuple = option("names of the cheap solvers (dataset groups solvers/NAME) whose G_l are inputs", (),
+                            check=_solver_names)
+    base: str = option("the solver whose G_l the network corrects (one of solvers)", "")
+    n_l: int = option("Legendre coefficients per solver and spin in the input", 30, check=integer(2, 1000))
+    n_delta: int = option("Matsubara frequencies of Delta(iw_n) in the input", 16, check=integer(0, 10_000))
+    version: int = option("feature layout version", FEATURE_VERSION, check=choice((FEATURE_VERSION,)))
 
-    solvers: tuple
-    base: str
-    n_l: int = 30
-    n_delta: int = 16
-    version: int = FEATURE_VERSION
-
-    def __post_init__(self) -> None:
-        solvers = tuple(str(s) for s in self.solvers)
-        if not solvers or len(set(solvers)) != len(solvers):
-            raise InvalidParameterError(f"solvers = {list(self.solvers)} is invalid: allowed is a non-empty list of "
-                                        "distinct cheap-solver names, e.g. ['hubbard_i', 'ipt', 'ed_nb1'].")
-        object.__setattr__(self, "solvers", solvers)
-        if self.base not in solvers:
-            raise InvalidParameterError(f"base = {self.base!r} is invalid: allowed is one of the solvers {list(solvers)}.")
-        object.__setattr__(self, "n_l", int_in_range("n_l", self.n_l, 2, 1000))
-        object.__setattr__(self, "n_delta", int_in_range("n_delta", self.n_delta, 0, 10_000))
-        if self.version != FEATURE_VERSION:
-            raise InvalidParameterError(f"feature layout version {self.version} is invalid: this package builds "
-                                        f"version {FEATURE_VERSION}.")
+    def _check(self) -> None:
+        if self.base not in self.solvers:
+            raise self.error(f"base = {self.base!r} is invalid: allowed is one of the solvers {list(self.solvers)}.")
 
     @property
     def size(self) -> int:

@@ -391,3 +391,23 @@ def test_ml_under_mpi_gives_every_rank_the_serial_answer(tmp_path):
         assert done.returncode == 0, done.stderr
         assert f"RANKS {ranks} IDENTICAL" in done.stdout
     np.testing.assert_array_equal(np.load(tmp_path / "n1.npy"), np.load(tmp_path / "n2.npy"))
+
+
+def test_ml_options_classes_are_declared_the_one_way():
+    from triqs_mlsolver._options import Options, option_docs
+    from triqs_mlsolver.ml.method import MLOptions
+    from triqs_mlsolver.ml.symbolic import SymbolicOptions
+    from triqs_mlsolver.ml.training import TrainOptions
+    from triqs_mlsolver.ml.vae_training import VAEOptions
+
+    for cls in (MLOptions, TrainOptions, VAEOptions, SymbolicOptions):
+        assert issubclass(cls, Options) and all(option_docs(cls).values()), cls
+        assert cls.from_kwargs({}, "here") == cls()
+        with pytest.raises(InvalidParameterError, match=r"unknown option\(s\) \['bogus'\]"):
+            cls.from_kwargs({"bogus": 1}, "here")
+    with pytest.raises(InvalidParameterError, match="fallback_n_bath = 40 is invalid"):
+        MLOptions(fallback_n_bath=40)
+    with pytest.raises(InvalidParameterError, match="max_uncertainty"):
+        MLOptions(max_uncertainty=-1.0)
+    with pytest.raises(InvalidParameterError, match="architecture"):
+        TrainOptions(architecture="transformer/1")

@@ -20,11 +20,12 @@ import functools
 import os
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import int_in_range, nonnegative_float
+from .._options import Options, boolean, integer, nonnegative, option, optional
+from ..ed import MAX_BATH
 from ..errors import IncompatibleGfStructError, InvalidParameterError, MLSolverError, ModelFileError, OutOfDomainWarning
 from ..features import build_features, project_sum_rule
 from ..operators import Terms
@@ -40,32 +41,25 @@ DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models
 _GF_STRUCT = (("up", 1), ("down", 1))
 
 
-def _doc(text: str, default):
-    return field(default=default, metadata={"doc": text})
+def _path(name: str, value, error: type) -> str:
+    if not isinstance(value, (str, os.PathLike)):
+        raise error(f"{name} = {value!r} is invalid: allowed is a file path (or '' for the default).")
+    return os.fspath(value)
 
 
 @dataclass(frozen=True)
-class MLOptions:
+class MLOptions(Options):
     """Options of ``method="ml"``."""
 
-    model: str = _doc("model file (default: the pretrained model shipped with the package)", "")
-    max_uncertainty: float | None = _doc("largest accepted uncertainty max_tau std G(tau) (default: the model's "
-                                         "calibrated threshold)", None)
-    fallback: bool = _doc("solve by ED when the model is unsure or the input is outside its training domain", True)
-    fallback_n_bath: int = _doc("fitted bath sites per spin of the ED fallback", 7)
-    acquisition: str = _doc("dataset file that records every fallback case (its fitted model, reference ED and "
-                            "cheap solvers) for `train --continue MODEL --add FILE`; empty: record nothing", "")
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.model, (str, os.PathLike)):
-            raise InvalidParameterError(f"model = {self.model!r} is invalid: allowed is a model file path.")
-        if self.max_uncertainty is not None:
-            object.__setattr__(self, "max_uncertainty", nonnegative_float("max_uncertainty", self.max_uncertainty))
-        if not isinstance(self.fallback, (bool, np.bool_)):
-            raise InvalidParameterError(f"fallback = {self.fallback!r} is invalid: allowed is True or False.")
-        object.__setattr__(self, "fallback_n_bath", int_in_range("fallback_n_bath", self.fallback_n_bath, 1, 11))
-        if not isinstance(self.acquisition, (str, os.PathLike)):
-            raise InvalidParameterError(f"acquisition = {self.acquisition!r} is invalid: allowed is a file path.")
+    model: str = option("model file (default: the pretrained model shipped with the package)", "", check=_path)
+    max_uncertainty: float | None = option("largest accepted uncertainty max_tau std G(tau) (default: the model's "
+                                           "calibrated threshold)", None, check=optional(nonnegative()))
+    fallback: bool = option("solve by ED when the model is unsure or the input is outside its training domain", True,
+                            check=boolean())
+    fallback_n_bath: int = option("fitted bath sites per spin of the ED fallback", 7, check=integer(1, MAX_BATH))
+    acquisition: str = option("dataset file that records every fallback case (its fitted model, reference ED and "
+                              "cheap solvers) for `train --continue MODEL --add FILE`; empty: record nothing", "",
+                              check=_path)
 
 
 @functools.lru_cache(maxsize=4)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import int_in_range
+from .._options import Options, integer, nonnegative, open_unit, option
 from ..errors import InvalidParameterError, MissingDependencyError
 
 __all__ = ["HALDANE", "SymbolicOptions", "Formula", "haldane_log_tk", "haldane_fit", "symbolic_regression",
@@ -64,20 +64,14 @@ def haldane_fit(U, Gamma, eps_d, y, *, test_fraction: float = 0.25, seed: int = 
 
 
 @dataclass(frozen=True)
-class SymbolicOptions:
+class SymbolicOptions(Options):
     """Settings of the genetic programming search."""
 
-    population: int = 2000
-    generations: int = 20
-    parsimony: float = 0.002
-    test_fraction: float = 0.25
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "population", int_in_range("population", self.population, 10))
-        object.__setattr__(self, "generations", int_in_range("generations", self.generations, 1))
-        if not 0.0 < self.test_fraction < 1.0:
-            raise InvalidParameterError(f"test_fraction = {self.test_fraction!r} is invalid: allowed is in (0, 1).")
+    population: int = option("formulas per generation", 2000, check=integer(10))
+    generations: int = option("generations", 20, check=integer(1))
+    parsimony: float = option("penalty per formula node", 0.002, check=nonnegative())
+    test_fraction: float = option("held-out fraction of the samples", 0.25, check=open_unit())
+    seed: int = option("seed of the split and of the search", 0, check=integer(0, 2**32 - 1))
 
 
 @dataclass(frozen=True)

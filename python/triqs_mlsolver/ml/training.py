@@ -26,7 +26,7 @@ import torch
 
 from .._legendre import matsubara_matrix
 from .._progress import Progress
-from .._validation import int_in_range, positive_float
+from .._options import Options, boolean, choice, integer, nonnegative, option, positive, real
 from ..errors import InvalidParameterError
 from ..features import FeatureLayout, residual_target
 from .correction import CorrectionModel, descriptors
@@ -41,41 +41,24 @@ __all__ = ["DOMAIN_MARGIN", "TrainOptions", "TrainReport", "train_correction", "
 
 
 @dataclass(frozen=True)
-class TrainOptions:
+class TrainOptions(Options):
     """Settings of ``triqs-mlsolver train`` (defaults reproduce the shipped model)."""
 
-    members: int = 5
-    architecture: str = "residual_mlp/1"
-    hidden: int = 256
-    depth: int = 3
-    epochs: int = 400
-    batch_size: int = 256
-    learning_rate: float = 2e-3
-    weight_decay: float = 1e-6
-    patience: int = 40
-    seed: int = 0
-    accept_quantile: float = 0.92
-    bootstrap: bool = True
-    z_weight: float = 1.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "members", int_in_range("members", self.members, 1, 100))
-        if self.architecture not in ARCHITECTURES:
-            raise InvalidParameterError(f"architecture = {self.architecture!r} is invalid: allowed are "
-                                        f"{sorted(ARCHITECTURES)}.")
-        object.__setattr__(self, "hidden", int_in_range("hidden", self.hidden, 1, 65536))
-        object.__setattr__(self, "depth", int_in_range("depth", self.depth, 1, 64))
-        object.__setattr__(self, "epochs", int_in_range("epochs", self.epochs, 1))
-        object.__setattr__(self, "batch_size", int_in_range("batch_size", self.batch_size, 1))
-        object.__setattr__(self, "learning_rate", positive_float("learning_rate", self.learning_rate))
-        if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
-            raise InvalidParameterError(f"weight_decay = {self.weight_decay!r} is invalid: allowed is >= 0.")
-        object.__setattr__(self, "patience", int_in_range("patience", self.patience, 1))
-        object.__setattr__(self, "seed", int_in_range("seed", self.seed, 0, 2**63 - 1))
-        if not (self.z_weight >= 0 and math.isfinite(self.z_weight)):
-            raise InvalidParameterError(f"z_weight = {self.z_weight!r} is invalid: allowed is >= 0.")
-        if not 0.0 < self.accept_quantile <= 1.0:
-            raise InvalidParameterError(f"accept_quantile = {self.accept_quantile!r} is invalid: allowed is in (0, 1].")
+    members: int = option("ensemble members", 5, check=integer(1, 100))
+    architecture: str = option("versioned architecture name", "residual_mlp/1", check=choice(tuple(ARCHITECTURES)))
+    hidden: int = option("width of the hidden layers", 256, check=integer(1, 65536))
+    depth: int = option("hidden layers", 3, check=integer(1, 64))
+    epochs: int = option("most epochs per member", 400, check=integer(1))
+    batch_size: int = option("samples per optimizer step", 256, check=integer(1))
+    learning_rate: float = option("initial Adam learning rate", 2e-3, check=positive())
+    weight_decay: float = option("Adam weight decay", 1e-6, check=nonnegative())
+    patience: int = option("early stopping: epochs without a better validation loss", 40, check=integer(1))
+    seed: int = option("seed of the split, the initialization, the bootstrap and the batches", 0,
+                       check=integer(0, 2**63 - 1))
+    accept_quantile: float = option("the default threshold is this quantile of the validation uncertainties", 0.92,
+                                    check=real(0.0, 1.0, open_lo=True))
+    bootstrap: bool = option("train each member on a bootstrap resample of the training split", True, check=boolean())
+    z_weight: float = option("weight of the Z term of the loss (relative to the G term)", 1.0, check=nonnegative())
 
 
 @dataclass

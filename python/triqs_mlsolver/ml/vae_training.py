@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .._progress import Progress
-from .._validation import int_in_range, positive_float
+from .._options import Options, choice, integer, nonnegative, option, positive
 from ..data.schema import DONE, open_dataset
 from ..errors import DatasetSchemaError, InvalidParameterError, ModelFileError
 from .model_file import read_model_file, save_model_file
@@ -39,33 +39,21 @@ KIND = "vae"
 
 
 @dataclass(frozen=True)
-class VAEOptions:
+class VAEOptions(Options):
     """Settings of ``triqs-mlsolver train-vae``."""
 
-    representation: str = "G_tau"
-    latent: int = 10
-    kl: float = 1.0
-    hidden: int = 256
-    depth: int = 2
-    epochs: int = 300
-    warmup: int = 50
-    batch_size: int = 128
-    learning_rate: float = 1e-3
-    patience: int = 40
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.representation not in REPRESENTATIONS:
-            raise InvalidParameterError(f"representation = {self.representation!r} is invalid: allowed are "
-                                        f"{list(REPRESENTATIONS)}.")
-        object.__setattr__(self, "latent", int_in_range("latent", self.latent, 1, 1024))
-        if not (math.isfinite(self.kl) and self.kl >= 0):
-            raise InvalidParameterError(f"kl = {self.kl!r} is invalid: allowed is kl >= 0.")
-        for name, lo in (("hidden", 1), ("depth", 1), ("epochs", 1), ("warmup", 0), ("batch_size", 1),
-                         ("patience", 1)):
-            object.__setattr__(self, name, int_in_range(name, getattr(self, name), lo))
-        object.__setattr__(self, "learning_rate", positive_float("learning_rate", self.learning_rate))
-        object.__setattr__(self, "seed", int_in_range("seed", self.seed, 0, 2**63 - 1))
+    representation: str = option("the input: G_tau, G_l or A_w", "G_tau", check=choice(REPRESENTATIONS))
+    latent: int = option("latent dimensions", 10, check=integer(1, 1024))
+    kl: float = option("weight of the KL term (1: the ELBO)", 1.0, check=nonnegative())
+    hidden: int = option("width of the hidden layers", 256, check=integer(1, 65536))
+    depth: int = option("hidden layers of encoder and decoder", 2, check=integer(1, 64))
+    epochs: int = option("most epochs", 300, check=integer(1))
+    warmup: int = option("epochs of the linear KL warm-up", 50, check=integer(0))
+    batch_size: int = option("samples per optimizer step", 128, check=integer(1))
+    learning_rate: float = option("Adam learning rate", 1e-3, check=positive())
+    patience: int = option("early stopping after the warm-up: epochs without a better validation F", 40,
+                           check=integer(1))
+    seed: int = option("seed of the split, the initialization and the batches", 0, check=integer(0, 2**63 - 1))
 
 
 @dataclass
@@ -89,9 +77,7 @@ class VAEData:
 
 def load_vae_data(path, representation: str) -> VAEData:
     """The reference ``representation`` of every done sample of the dataset file ``path``."""
-    if representation not in REPRESENTATIONS:
-        raise InvalidParameterError(f"representation = {representation!r} is invalid: allowed are "
-                                    f"{list(REPRESENTATIONS)}.")
+    representation = choice(REPRESENTATIONS)("representation", representation, InvalidParameterError)
     path = os.fspath(path)
     with open_dataset(path) as f:
         name = f"reference/{representation}"
