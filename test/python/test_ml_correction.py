@@ -411,3 +411,23 @@ def test_ml_options_classes_are_declared_the_one_way():
         MLOptions(max_uncertainty=-1.0)
     with pytest.raises(InvalidParameterError, match="architecture"):
         TrainOptions(architecture="transformer/1")
+
+
+def test_the_vae_ood_score_is_a_second_domain_check(tmp_path):
+    """With a VAE of the training set the solve reports its OOD score and latent point; a threshold below the
+    score sends the solve to ED, naming the reason."""
+    data, path, _, _ = tiny_model()
+    from triqs_mlsolver.ml.vae_training import VAEOptions, save_vae, train_vae
+
+    vae, metadata = train_vae(data, VAEOptions(latent=3, hidden=64, epochs=60, warmup=10, patience=20), progress=False)
+    save_vae(tmp_path / "vae.pt", vae, metadata)
+    U = 2.0
+    S = _solver(12.0, 0.1 - U / 2, U)
+    _solve(S, U, "ml", model=str(path), vae=str(tmp_path / "vae.pt"))
+    info = S.last_solve_info
+    assert info["ood_score"] > 0 and len(info["latent"]) == 3
+    score = info["ood_score"]
+    _, caught = _solve(S, U, "ml", model=str(path), vae=str(tmp_path / "vae.pt"), max_ood=0.5 * score,
+                       max_uncertainty=1.0, fallback_n_bath=2)
+    assert S.last_solve_info["fallback"] is True
+    assert any("out-of-distribution score" in str(w.message) for w in caught)

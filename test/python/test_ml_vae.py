@@ -164,3 +164,31 @@ def test_descriptor_correlations_against_an_independent_computation(rng):
     ranks = lambda v: np.argsort(np.argsort(v))  # noqa: E731
     assert out[(2, "b")][1] == pytest.approx(np.corrcoef(ranks(z[ok, 2]), ranks(desc["b"][ok]))[0, 1], abs=1e-12)
     assert out[(2, "b")][1] == pytest.approx(1.0) and out[(2, "b")][2] == 150
+
+
+def _auc(negatives: np.ndarray, positives: np.ndarray) -> float:
+    """P(score of a positive > score of a negative), ties counted half: the ROC AUC by its definition."""
+    diff = positives[:, None] - negatives[None, :]
+    return float(np.mean((diff > 0) + 0.5 * (diff == 0)))
+
+
+def test_ood_score_separates_held_out_samples_from_samples_outside_the_box(tmp_path):
+    """Outside: U up to three times the training maximum and temperatures ten times lower."""
+    from triqs_mlsolver.data.generate import generate
+    from triqs_mlsolver.ml.ood import ood_scores
+    from triqs_mlsolver.ml.samples import split_groups
+    from triqs_mlsolver.ml.vae_training import load_vae_data
+
+    model, metadata = trained("G_tau")
+    outside_toml = KONDO_TOML.replace("count = 300", "count = 40").replace(
+        'U = { dist = "uniform", low = 0.5, high = 3.0 }', 'U = { dist = "uniform", low = 6.0, high = 9.0 }').replace(
+        'temperature = { dist = "loguniform", low = 0.02, high = 0.1 }',
+        'temperature = { dist = "loguniform", low = 0.002, high = 0.01 }')
+    generate(write_config(tmp_path, outside_toml), tmp_path / "outside.h5", progress=False)
+    inside = load_vae_data(kondo_set(), "G_tau")
+    held_out = inside.subset(split_groups(inside.groups, 0)[2])
+    outside = load_vae_data(tmp_path / "outside.h5", "G_tau")
+    s_in = ood_scores(model, metadata["ood"], held_out.x)["score"]
+    s_out = ood_scores(model, metadata["ood"], outside.x)["score"]
+    assert _auc(s_in, s_out) >= 0.9
+    assert np.mean(s_in <= 1.0) >= 0.8  # most held-out samples pass the default threshold

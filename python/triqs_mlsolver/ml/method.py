@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._options import Options, boolean, integer, nonnegative, option, optional
+from .._options import Options, boolean, integer, nonnegative, option, optional, positive
 from ..ed import MAX_BATH
 from ..errors import IncompatibleGfStructError, InvalidParameterError, MLSolverError, ModelFileError, OutOfDomainWarning
 from ..features import build_features, project_sum_rule
@@ -32,7 +32,8 @@ from ..operators import Terms
 from ..solvers.base import ImpurityProblem, SolverResult, get_solver, options_from_kwargs
 from ..solvers.dyson import stitch_sigma_tail, weiss_levels
 from ..transforms import fit_tail, legendre_to_iw, legendre_to_tau
-from .correction import CorrectionModel
+from .correction import CorrectionModel, tau_basis
+from .ood import DEFAULT_MAX_OOD, ood_scores
 
 __all__ = ["DEFAULT_MODEL", "MLOptions", "MLSolver", "load_model", "solve_many"]
 
@@ -60,11 +61,43 @@ class MLOptions(Options):
     acquisition: str = option("dataset file that records every fallback case (its fitted model, reference ED and "
                               "cheap solvers) for `train --continue MODEL --add FILE`; empty: record nothing", "",
                               check=_path)
+    vae: str = option("VAE (train-vae on G_tau or G_l of the model's training set) whose out-of-distribution score "
+                      "of the predicted G is a second domain check; empty: none", "", check=_path)
+    max_ood: float = option("largest accepted out-of-distribution score (1: as unusual as the 1 % most unusual "
+                            "validation samples)", DEFAULT_MAX_OOD, check=positive())
 
 
 @functools.lru_cache(maxsize=4)
 def _cached_model(path: str, mtime: float) -> CorrectionModel:
     return CorrectionModel.load(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_vae(path: str, mtime: float) -> tuple:
+    from .vae_training import load_vae
+
+    model, metadata = load_vae(path)
+    if metadata["representation"] not in ("G_tau", "G_l") or "ood" not in metadata:
+        raise ModelFileError(f"VAE {path!r} encodes {metadata['representation']}: the ml method's OOD check needs a "
+                             "VAE on G_tau or G_l trained by this package version (train-vae --input G_tau).")
+    return model, metadata
+
+
+def _ood(options: MLOptions, g_l: np.ndarray, beta: np.ndarray) -> dict | None:
+    """The OOD scores of predicted ``G_l`` (``(N, 2, n_l)``) under the VAE of ``options.vae`` (None without one)."""
+    if not options.vae:
+        return None
+    if not os.path.isfile(options.vae):
+        raise ModelFileError(f"VAE file {options.vae!r} does not exist.")
+    vae, metadata = _cached_vae(os.path.abspath(options.vae), os.path.getmtime(options.vae))
+    g = g_l / beta[:, None, None]
+    if metadata["representation"] == "G_tau":
+        x = g @ tau_basis(g.shape[-1], vae.n).T
+    elif g.shape[-1] < vae.n:
+        raise InvalidParameterError(f"the VAE {options.vae!r} needs n_l >= {vae.n}; the model predicts {g.shape[-1]}.")
+    else:
+        x = g[:, :, : vae.n]
+    return ood_scores(vae, metadata["ood"], x)
 
 
 def load_model(path: str | os.PathLike = "") -> CorrectionModel:
@@ -172,6 +205,8 @@ def solve_many(problems, options: MLOptions | None = None) -> list:
     t0 = time.perf_counter()
     pred = model.predict(np.stack([p.x for p in prepared]), np.stack([p.g_l[model.layout.base] for p in prepared]),
                          np.array([p.problem.beta for p in prepared]))
+    betas = np.array([p.problem.beta for p in prepared])
+    ood = _ood(options, pred.g_l, betas)
     network = (time.perf_counter() - t0) / len(prepared)
     threshold = model.threshold if options.max_uncertainty is None else options.max_uncertainty
     results = []
@@ -179,10 +214,15 @@ def solve_many(problems, options: MLOptions | None = None) -> list:
         uncertainty, in_domain = float(pred.uncertainty[k]), bool(pred.in_domain[k])
         info = {"model": os.fspath(options.model) or DEFAULT_MODEL, "uncertainty": uncertainty, "threshold": threshold,
                 "in_domain": in_domain, "outside_domain": pred.outside[k], **p.info, "time_network": network}
-        accepted = in_domain and uncertainty <= threshold
+        typical = True
+        if ood is not None:
+            info.update(ood_score=float(ood["score"][k]), latent=ood["latent"][k])
+            typical = bool(ood["score"][k] <= options.max_ood)
+        accepted = in_domain and uncertainty <= threshold and typical
         if not accepted:
             why = (f"outside the training domain ({'; '.join(pred.outside[k])})" if not in_domain else
-                   f"uncertainty {uncertainty:.3g} above the threshold {threshold:.3g}")
+                   f"uncertainty {uncertainty:.3g} above the threshold {threshold:.3g}" if uncertainty > threshold else
+                   f"out-of-distribution score {ood['score'][k]:.3g} above {options.max_ood:.3g}")
             if options.fallback:
                 warnings.warn(f"method 'ml': {why}; falling back to ED with {options.fallback_n_bath} bath sites.",
                               OutOfDomainWarning, stacklevel=3)

@@ -28,6 +28,7 @@ from .._options import Options, choice, integer, nonnegative, option, positive
 from ..data.schema import DONE, open_dataset
 from ..errors import DatasetSchemaError, InvalidParameterError, ModelFileError
 from .model_file import read_model_file, save_model_file
+from .ood import ood_statistics
 from .samples import sample_groups, split_groups
 from .vae import REPRESENTATIONS, VAE_ARCHITECTURES, GreenVAE
 
@@ -152,6 +153,7 @@ def train_vae(path, options: VAEOptions = VAEOptions(), *, progress: bool = True
         model.load_state_dict(best_state)
     model.eval()
     metrics = vae_metrics(model, test, train)
+    ood = ood_statistics(model, train.x, train.norm, val.x, val.norm)
     metadata = {
         "representation": options.representation,
         "architecture": {"name": "vae_mlp/1", "n": n, "latent": options.latent, "hidden": options.hidden,
@@ -159,6 +161,7 @@ def train_vae(path, options: VAEOptions = VAEOptions(), *, progress: bool = True
         "training": {**dataclasses.asdict(options), "best_epoch": best_epoch, "seconds": time.perf_counter() - start,
                      "sizes": {"train": len(train_idx), "validation": len(val_idx), "test": len(test_idx)}},
         "metrics": metrics,
+        "ood": ood,
         "datasets": data.digests,
         "dataset_files": [os.path.abspath(os.fspath(path))],
     }
