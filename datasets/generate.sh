@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV="${TRIQS_MLSOLVER_VENV:-.venv}"
-NP="${NP:-$(nproc)}"
+NP="${NP:-$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)}"  # nproc alone obeys OMP_NUM_THREADS
 DATA="${TRIQS_MLSOLVER_DATA:-$HOME/triqs_mlsolver_data}"
 mkdir -p "$DATA"
 sets=("$@")
