@@ -431,3 +431,22 @@ def test_the_vae_ood_score_is_a_second_domain_check(tmp_path):
                        max_uncertainty=1.0, fallback_n_bath=2)
     assert S.last_solve_info["fallback"] is True
     assert any("out-of-distribution score" in str(w.message) for w in caught)
+
+
+def test_the_anchor_keeps_g_iw0_and_z_at_the_base_value():
+    """With anchor_iw0 every member's G(i w_0) is the base's (on the sum rule), so Z is the base's; the sum rule holds."""
+    from triqs_mlsolver._legendre import matsubara_matrix
+    from triqs_mlsolver.ml.network import CorrectionEnsemble
+
+    torch.manual_seed(0)
+    ens = CorrectionEnsemble(12, 20, members=3, hidden=8, depth=1, anchor_iw0=True)
+    for m in ens.members:  # random heads: large residuals
+        torch.nn.init.normal_(m.net[-1].weight)
+    x, g_base = torch.randn(7, 12, dtype=torch.float32), torch.randn(7, 2, 20, dtype=torch.float32)
+    with torch.no_grad():
+        g = ens(x, g_base).double().numpy()
+        base = ens.project(g_base).double().numpy()
+    t0 = matsubara_matrix(np.array([0]), 20)[0]
+    np.testing.assert_allclose(g @ t0, np.broadcast_to(base @ t0, g.shape[:-1]), atol=1e-5)
+    np.testing.assert_allclose(g @ sum_rule_vector(20), -1.0, atol=1e-4)
+    assert np.abs(g - base[None]).max() > 0.1  # the residual did act

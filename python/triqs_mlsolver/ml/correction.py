@@ -122,7 +122,7 @@ class CorrectionModel:
                                  f"package (known: {sorted(ARCHITECTURES)}): update triqs_mlsolver.")
         layout = FeatureLayout.from_dict(layout_dict)
         ensemble = CorrectionEnsemble(layout.size, arch["n_l"], arch["members"], arch["name"], arch["hidden"],
-                                      arch["depth"])
+                                      arch["depth"], bool(arch.get("anchor_iw0", False)))
         try:
             ensemble.load_state_dict(state)
         except RuntimeError as exc:

@@ -59,6 +59,8 @@ class TrainOptions(Options):
                                     check=real(0.0, 1.0, open_lo=True))
     bootstrap: bool = option("train each member on a bootstrap resample of the training split", True, check=boolean())
     z_weight: float = option("weight of the Z term of the loss (relative to the G term)", 1.0, check=nonnegative())
+    anchor_iw0: bool = option("keep G(i w_0), hence Z, at the base solver's value (the correction acts on the rest)",
+                              False, check=boolean())
 
 
 @dataclass
@@ -103,7 +105,7 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
     def predict(xb, gbb):
         z = (xb - ensemble.x_mean) / ensemble.x_std
         r = (member(z) * ensemble.r_std + ensemble.r_mean).reshape(xb.shape[0], 2, ensemble.n_l)
-        return ensemble.project(gbb + r)
+        return ensemble.correct(gbb, r)
 
     def loss_of(xb, gbb, grb, zwb):
         d = predict(xb, gbb) - grb
@@ -114,7 +116,7 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
         with torch.no_grad():
             return float(loss_of(*val))
 
-    # the untrained member (base + mean residual) competes too: training never makes it worse on validation
+    # the untrained member (the base itself) competes too: training never makes it worse on validation
     best, best_epoch, best_state = validation_loss(), -1, {key: v.clone() for key, v in member.state_dict().items()}
     for epoch in range(opt.epochs):
         member.train()
@@ -165,7 +167,7 @@ def train_correction(paths, layout: FeatureLayout, options: TrainOptions = Train
     train, val, test = (samples.subset(i) for i in (train_idx, val_idx, test_idx))
     n_l = samples.n_l_out
     ensemble = CorrectionEnsemble(layout.size, n_l, options.members, options.architecture, options.hidden,
-                                  options.depth)
+                                  options.depth, options.anchor_iw0)
     if init is not None:
         if init.layout != layout or init.n_l != n_l:
             raise InvalidParameterError("the model to continue has another feature layout or n_l than the data: "
@@ -174,6 +176,7 @@ def train_correction(paths, layout: FeatureLayout, options: TrainOptions = Train
     else:
         r = residual_target(train.beta, train.g_ref_l, train.g_l[layout.base])
         ensemble.set_normalization(train.features.mean(0), train.features.std(0), r.mean(0), r.std(0))
+        ensemble.start_at_base()
     t_train, t_val = _tensors(train, layout.base, n_l), _tensors(val, layout.base, n_l)
     bar = Progress(options.members * options.epochs, "train", enabled=progress, unit="epochs")
     best_epochs = [_train_member(ensemble, k, t_train, t_val, options, bar) for k in range(options.members)]
@@ -181,7 +184,7 @@ def train_correction(paths, layout: FeatureLayout, options: TrainOptions = Train
     desc = descriptors(layout, train.features, train.g_l[layout.base][:, :, :n_l], train.beta)
     metadata = {
         "architecture": {"name": options.architecture, "members": options.members, "hidden": options.hidden,
-                         "depth": options.depth, "n_l": n_l},
+                         "depth": options.depth, "n_l": n_l, "anchor_iw0": options.anchor_iw0},
         "layout": layout.to_dict(),
         "training": {**dataclasses.asdict(options), "best_epochs": best_epochs,
                      "sizes": {"train": len(train), "validation": len(val), "test": len(test)}},
