@@ -39,9 +39,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=400, help="most epochs per member (default 400)")
     parser.add_argument("--patience", type=int, default=40, help="early stopping: epochs without improvement")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, the initialization and the batches")
-    parser.add_argument("--z-weight", type=float, default=1.0, help="weight of the Z term of the loss (default 1)")
-    parser.add_argument("--anchor-iw0", action="store_true",
-                        help="keep G(i w_0), hence Z, at the base solver's value; the network corrects the rest")
+    parser.add_argument("--z-weight", type=float, default=0.0,
+                        help="weight of the Z term of the loss (default 0; for --free-iw0 models)")
+    parser.add_argument("--free-iw0", action="store_true",
+                        help="let the correction change G(i w_0) too (default: G(i w_0), hence Z, stays the base's)")
     parser.add_argument("--plots", metavar="DIR", help="write the test-split figures into DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -64,7 +65,7 @@ def run_train(args: argparse.Namespace) -> int:
                                n_l=args.n_l_input, n_delta=args.n_delta)
         options = TrainOptions(members=args.members, hidden=args.hidden, depth=args.depth, epochs=args.epochs,
                                patience=args.patience, seed=args.seed, z_weight=args.z_weight,
-                               anchor_iw0=args.anchor_iw0)
+                               anchor_iw0=not args.free_iw0)
         model, report = train_correction(args.data, layout, options, progress=not args.quiet)
     model.save(args.out)
     print(report.table)

@@ -58,9 +58,10 @@ class TrainOptions(Options):
     accept_quantile: float = option("the default threshold is this quantile of the validation uncertainties", 0.92,
                                     check=real(0.0, 1.0, open_lo=True))
     bootstrap: bool = option("train each member on a bootstrap resample of the training split", True, check=boolean())
-    z_weight: float = option("weight of the Z term of the loss (relative to the G term)", 1.0, check=nonnegative())
+    z_weight: float = option("weight of the Z term of the loss (relative to the G term; for models without the "
+                             "anchor, whose Z it leaves unchanged)", 0.0, check=nonnegative())
     anchor_iw0: bool = option("keep G(i w_0), hence Z, at the base solver's value (the correction acts on the rest)",
-                              False, check=boolean())
+                              True, check=boolean())
 
 
 @dataclass
