@@ -69,7 +69,7 @@ def tiny_model():
         folder = pathlib.Path(tempfile.mkdtemp(prefix="mlsolver-ml-"))
         data = folder / "tiny.h5"
         generate(write_config(folder, TINY_TOML), data, progress=False)
-        options = TrainOptions(members=3, hidden=64, depth=2, epochs=120, patience=30, batch_size=64)
+        options = TrainOptions(members=3, hidden=64, depth=2, epochs=120, patience=30, batch_size=64, anchor_iw0=False)
         model, report = train_correction(data, LAYOUT, options, progress=False)
         model.save(folder / "model.pt")
         _CACHE["model"] = (data, folder / "model.pt", model, report)
