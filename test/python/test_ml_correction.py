@@ -450,3 +450,23 @@ def test_the_anchor_keeps_g_iw0_and_z_at_the_base_value():
     np.testing.assert_allclose(g @ t0, np.broadcast_to(base @ t0, g.shape[:-1]), atol=1e-5)
     np.testing.assert_allclose(g @ sum_rule_vector(20), -1.0, atol=1e-4)
     assert np.abs(g - base[None]).max() > 0.1  # the residual did act
+
+
+def test_a_failing_cheap_solver_sends_the_problem_to_ed(monkeypatch):
+    """When the network input cannot be built (a cheap solver fails), the solve falls back with the reason;
+    without the fallback it is a clear error, never an answer."""
+    _, path, _, _ = tiny_model()
+    from triqs_mlsolver.errors import SolverFailedError
+    from triqs_mlsolver.solvers.hubbard_i import HubbardI
+
+    def broken(self, problem, options):
+        raise SolverFailedError("no atomic levels (simulated)")
+
+    monkeypatch.setattr(HubbardI, "solve", broken)
+    U = 2.0
+    S = _solver(12.0, -1.0, U)
+    _, caught = _solve(S, U, "ml", model=str(path), fallback_n_bath=2)
+    assert S.last_solve_info["fallback"] is True
+    assert any("could not be built" in str(w.message) and "simulated" in str(w.message) for w in caught)
+    with pytest.raises(SolverFailedError, match="fallback is disabled"):
+        S.solve(h_int=U * n("up", 0) * n("down", 0), method="ml", model=str(path), fallback=False)

@@ -26,7 +26,14 @@ import numpy as np
 
 from .._options import Options, boolean, integer, nonnegative, option, optional, positive
 from ..ed import MAX_BATH
-from ..errors import IncompatibleGfStructError, InvalidParameterError, MLSolverError, ModelFileError, OutOfDomainWarning
+from ..errors import (
+    IncompatibleGfStructError,
+    InvalidParameterError,
+    MLSolverError,
+    ModelFileError,
+    OutOfDomainWarning,
+    SolverFailedError,
+)
 from ..features import build_features, project_sum_rule
 from ..operators import Terms
 from ..solvers.base import ImpurityProblem, SolverResult, get_solver, options_from_kwargs
@@ -172,23 +179,27 @@ def _prepare(problem: ImpurityProblem, model: CorrectionModel) -> _Prepared:
     # G_l does not depend on n_tau (bitwise): the cheap solvers skip the G(tau) output
     cheap = ImpurityProblem(beta, _GF_STRUCT, {"up": g0[:, 0, None, None], "down": g0[:, 1, None, None]},
                             problem.h_int, n_tau=2, n_l=model.n_l)
-    g_l, info = {}, {}
-    for name in model.layout.solvers:
-        spec = model.metadata["solvers"][name]
-        t0 = time.perf_counter()
-        cls = get_solver(spec["method"])
-        with warnings.catch_warnings(record=True) as caught:  # e.g. a poor 1-site bath fit: expected, recorded
-            warnings.simplefilter("always")
-            res = cls().solve(cheap, options_from_kwargs(cls.Options, dict(spec["options"]), spec["method"]))
-        if caught:
-            info[f"warnings_{name}"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-        g_l[name] = np.stack([res.g_l[b][:, 0, 0].real for b in ("up", "down")])[None]
-        info[f"time_{name}"] = time.perf_counter() - t0
-    iw_pos = 1j * np.pi * (2 * np.arange(model.layout.n_delta) + 1) / beta
-    delta = (iw_pos[:, None] - e[None] + h[None] - 1.0 / g0[n_iw: n_iw + model.layout.n_delta]).T
-    x = build_features(model.layout, beta, u, 0.5 * (e[0] + e[1]), e[1] - e[0], delta[None],
-                       float(np.mean([delta1[b][0, 0].real for b in names])), g_l)
-    return _Prepared(problem, x[0], {k: v[0] for k, v in g_l.items()}, g0_user, u, h, {"U": u, **info})
+    g_l, info = {}, {"U": u}
+    try:
+        for name in model.layout.solvers:
+            spec = model.metadata["solvers"][name]
+            t0 = time.perf_counter()
+            cls = get_solver(spec["method"])
+            with warnings.catch_warnings(record=True) as caught:  # e.g. a poor 1-site bath fit: expected, recorded
+                warnings.simplefilter("always")
+                res = cls().solve(cheap, options_from_kwargs(cls.Options, dict(spec["options"]), spec["method"]))
+            if caught:
+                info[f"warnings_{name}"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+            g_l[name] = np.stack([res.g_l[b][:, 0, 0].real for b in ("up", "down")])[None]
+            info[f"time_{name}"] = time.perf_counter() - t0
+        iw_pos = 1j * np.pi * (2 * np.arange(model.layout.n_delta) + 1) / beta
+        delta = (iw_pos[:, None] - e[None] + h[None] - 1.0 / g0[n_iw: n_iw + model.layout.n_delta]).T
+        x = build_features(model.layout, beta, u, 0.5 * (e[0] + e[1]), e[1] - e[0], delta[None],
+                           float(np.mean([delta1[b][0, 0].real for b in names])), g_l)
+    except (SolverFailedError, InvalidParameterError) as exc:  # e.g. IPT without an auxiliary level
+        info["unservable"] = f"the network input could not be built ({type(exc).__name__}: {exc})"
+        return _Prepared(problem, None, {}, g0_user, u, h, info)
+    return _Prepared(problem, x[0], {k: v[0] for k, v in g_l.items()}, g0_user, u, h, info)
 
 
 def solve_many(problems, options: MLOptions | None = None) -> list:
@@ -200,17 +211,28 @@ def solve_many(problems, options: MLOptions | None = None) -> list:
     start = time.perf_counter()
     model = load_model(options.model)
     prepared = [_prepare(p, model) for p in problems]
-    if not prepared:
-        return []
-    t0 = time.perf_counter()
-    pred = model.predict(np.stack([p.x for p in prepared]), np.stack([p.g_l[model.layout.base] for p in prepared]),
-                         np.array([p.problem.beta for p in prepared]))
-    betas = np.array([p.problem.beta for p in prepared])
-    ood = _ood(options, pred.g_l, betas)
-    network = (time.perf_counter() - t0) / len(prepared)
+    served = [p for p in prepared if p.x is not None]
+    pred = ood = None
+    network = 0.0
+    if served:
+        t0 = time.perf_counter()
+        betas = np.array([p.problem.beta for p in served])
+        pred = model.predict(np.stack([p.x for p in served]), np.stack([p.g_l[model.layout.base] for p in served]),
+                             betas)
+        ood = _ood(options, pred.g_l, betas)
+        network = (time.perf_counter() - t0) / len(served)
     threshold = model.threshold if options.max_uncertainty is None else options.max_uncertainty
-    results = []
-    for k, p in enumerate(prepared):
+    results, k = [], -1
+    for p in prepared:
+        if p.x is None:
+            if not options.fallback:
+                raise SolverFailedError(f"method 'ml': {p.info['unservable']}; the fallback is disabled.")
+            warnings.warn(f"method 'ml': {p.info['unservable']}; falling back to ED with {options.fallback_n_bath} "
+                          "bath sites.", OutOfDomainWarning, stacklevel=3)
+            results.append(_fallback(p.problem, options, model, {"model": os.fspath(options.model) or DEFAULT_MODEL,
+                                                                   **p.info}, start))
+            continue
+        k += 1
         uncertainty, in_domain = float(pred.uncertainty[k]), bool(pred.in_domain[k])
         info = {"model": os.fspath(options.model) or DEFAULT_MODEL, "uncertainty": uncertainty, "threshold": threshold,
                 "in_domain": in_domain, "outside_domain": pred.outside[k], **p.info, "time_network": network}
