@@ -9,7 +9,8 @@ on the whole split and on its Bethe-loop part.  The rows of the cheap solvers al
 reference come from the same test samples.  Cost per solve: the cheap solvers on ``--timing``
 test problems exactly as the ml method runs them (``G0`` on the training grid, no ``G(tau)``
 output) plus the network per problem; the reference is ED with 7 bath sites fitted to the same
-``G0`` (bath fit included), as a user without the model would solve it.  One thread.
+``G0`` (bath fit included; the dataset reference's Boltzmann cutoff and state limit), as a user without
+the model would solve it.  One thread.
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ def main() -> None:
             cost[name] = _time(lambda p: cls().solve(p, options), problems)
         ed = get_solver("ed")
         full = _problems(args.data, rows_in_file[: max(1, len(problems) // 2)], 1025)
-        cost["reference"] = _time(lambda p: ed().solve(p, ed.Options(n_bath=7)), full)
+        reference = config["reference"]["ed"]
+        ref_options = ed.Options(n_bath=7, boltzmann_cutoff=reference["boltzmann_cutoff"],
+                                 n_states_max=reference["n_states_max"])
+        cost["reference"] = _time(lambda p: ed().solve(p, ref_options), full)
     for spec in args.sets:
         solvers, base = spec.split(":")
         layout = FeatureLayout(solvers=tuple(solvers.split(",")), base=base)

@@ -270,9 +270,12 @@ class MLSolver:
 
 def _fallback(problem: ImpurityProblem, options: MLOptions, model: CorrectionModel, info: dict,
               start: float) -> SolverResult:
-    """ED with ``fallback_n_bath`` fitted sites; the ml diagnostics are kept in ``info`` as ``ml_*``."""
+    """ED with ``fallback_n_bath`` fitted sites and the Boltzmann cutoff and state limit of the training set's reference;
+    the ml diagnostics are kept in ``info`` as ``ml_*``."""
     ed = get_solver("ed")
-    result = ed().solve(problem, ed.Options(n_bath=options.fallback_n_bath))
+    reference = model.metadata.get("reference", {}).get("ed", {})  # the Lanczos limits of the training reference
+    keep = {k: reference[k] for k in ("boltzmann_cutoff", "n_states_max") if k in reference}
+    result = ed().solve(problem, ed.Options(n_bath=options.fallback_n_bath, **keep))
     result.info.update({f"ml_{k}": v for k, v in info.items()}, fallback=True, accepted=False)
     if options.acquisition:
         result.info["acquisition"] = _record(problem, options, model, result.info)

@@ -33,9 +33,12 @@ class EDSolverOptions(Options):
                                      check=open_unit())
     max_memory_gb: float = option("refuse (ResourceLimitError) a calculation whose estimated memory exceeds this", 4.0,
                                   check=positive())
+    n_states_max: int = option("largest number of kept eigenstates of Lanczos sectors (hot, large baths need more)",
+                               1000, check=integer(1))
 
     def ed_options(self) -> EDOptions:
-        return EDOptions(boltzmann_cutoff=self.boltzmann_cutoff, max_memory_gb=self.max_memory_gb, seed=self.seed)
+        return EDOptions(boltzmann_cutoff=self.boltzmann_cutoff, max_memory_gb=self.max_memory_gb, seed=self.seed,
+                         n_states_max=self.n_states_max)
 
 
 @register
