@@ -96,7 +96,7 @@ def run_demo(out_dir="demo_output", *, progress: bool = True, U_values=DEMO_U, p
         ml_sweep = bethe_sweep(ml_U_values, params, ("ml", "ed"), ml_options or DEMO_ML_OPTIONS,
                                out=os.path.join(out_dir, "mott_ml.h5"), progress=progress)
         ml_text = "\n".join([
-            "", f"method='ml' (shipped correction model) against its reference, ED with 7 bath sites, same loop:",
+            "", "method='ml' (shipped correction model) against its reference, ED with 7 bath sites, same loop:",
             "", ml_table(ml_sweep), "", f"wall time {time.perf_counter() - begin_ml:.1f} s"])
     if comm.is_master:
         options = ", ".join(f"{m}: {o}" for m, o in method_options.items()) or "defaults"

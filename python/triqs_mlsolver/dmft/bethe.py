@@ -26,7 +26,7 @@ from typing import Callable
 import numpy as np
 
 from .._options import Options, choice, integer, option, optional, positive, real
-from .._validation import finite_float, nonnegative_float, one_of
+from .._validation import finite_float, nonnegative_float
 from ..errors import IncompatibleGfStructError, NotConvergedWarning, invalid_parameter
 from ..lattice import GF_STRUCT, START_KINDS, hopping, weiss_field
 from ..lattice import starting_gf as lattice_starting_gf
