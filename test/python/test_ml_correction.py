@@ -338,6 +338,8 @@ def test_dmft_with_ml_counts_its_fallbacks():
     r_ml, r_ed = ml.results["ml"][0], ed.results["ed"][0]
     assert r_ml.n_fallbacks == r_ml.n_iterations == r_ed.n_iterations and r_ed.n_fallbacks == 0
     assert r_ml.Z == pytest.approx(r_ed.Z, abs=1e-12)
+    row = ml.table().splitlines()[3]
+    assert " fb" in ml.table().splitlines()[1] and row.split()[-1] == str(r_ml.n_fallbacks)
 
 
 def test_demo_part_two_compares_ml_with_its_reference(tmp_path, capsys):

@@ -107,23 +107,31 @@ class SweepResult:
 
     def table(self) -> str:
         """A text table: ``U``, then per method ``Z``, ``-beta G(beta/2)/pi``, ``<n_up n_dn>``,
-        the iterations (``!`` when not converged) and the mean time per impurity solve."""
-        cells = ("Z", "A_F", "docc", "iter", "t/solve")
-        widths = (7, 7, 7, 5, 9)
-        width = sum(widths) + len(widths) - 1
-        head1 = f"{'':>6} | " + " | ".join(f"{m:^{width}}" for m in self.methods)
-        head2 = f"{'U':>6} | " + " | ".join(" ".join(f"{c:>{w}}" for c, w in zip(cells, widths)) for _ in self.methods)
+        the iterations (``!`` when not converged), the mean time per impurity solve and, for ``ml``,
+        the solves that fell back to ED."""
+        def cells(m):
+            return ("Z", "A_F", "docc", "iter", "t/solve") + (("fb",) if m == "ml" else ())
+
+        def widths(m):
+            return (7, 7, 7, 5, 9) + ((4,) if m == "ml" else ())
+
+        span = {m: sum(widths(m)) + len(widths(m)) - 1 for m in self.methods}
+        head1 = f"{'':>6} | " + " | ".join(f"{m:^{span[m]}}" for m in self.methods)
+        head2 = f"{'U':>6} | " + " | ".join(" ".join(f"{c:>{w}}" for c, w in zip(cells(m), widths(m)))
+                                              for m in self.methods)
         lines = [head1, head2, "-" * len(head2)]
         for i, U in enumerate(self.U):
             row = []
             for m in self.methods:
                 r = self.results[m][i]
                 iters = f"{r.n_iterations}{'' if r.converged else '!'}"
+                fallbacks = f" {r.n_fallbacks:>4}" if m == "ml" else ""
                 row.append(f"{_number(r.Z)} {_number(r.spectral_weight)} {_number(r.double_occupancy)} {iters:>5} "
-                           f"{_duration(r.time_per_solve):>9}")
+                           f"{_duration(r.time_per_solve):>9}{fallbacks}")
             lines.append(f"{U:6.3g} | " + " | ".join(row))
         lines.append(f"A_F = -beta G(beta/2)/pi (-> A(0) as T -> 0; 2/(pi D) = {2 / (np.pi * self.params.D):.4f} "
-                     "at U = 0); docc = <n_up n_dn>; '!' = not converged.")
+                     "at U = 0); docc = <n_up n_dn>; '!' = not converged"
+                     + ("; fb = solves of method ml that fell back to ED." if "ml" in self.methods else "."))
         return "\n".join(line.rstrip() for line in lines)
 
 
