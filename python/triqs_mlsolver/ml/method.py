@@ -35,8 +35,7 @@ from ..errors import (
     SolverFailedError,
 )
 from ..features import build_features, project_sum_rule
-from ..operators import Terms
-from ..solvers.base import ImpurityProblem, SolverResult, get_solver, options_from_kwargs
+from ..solvers.base import ImpurityProblem, SolverResult, get_solver, one_orbital_interaction, options_from_kwargs
 from ..solvers.dyson import stitch_sigma_tail, weiss_levels
 from ..transforms import fit_tail, legendre_to_iw, legendre_to_tau
 from .correction import CorrectionModel, tau_basis
@@ -117,21 +116,6 @@ def load_model(path: str | os.PathLike = "") -> CorrectionModel:
     return _cached_model(os.path.abspath(path), os.path.getmtime(path))
 
 
-def _interaction(h_int: Terms) -> tuple[float, np.ndarray]:
-    """``(U, h)`` of ``h_int = U n_0 n_1 + h_0 n_0 + h_1 n_1 + const``; anything else raises."""
-    u, h = 0.0, np.zeros(2)
-    for coef, mono in h_int:
-        if mono == ((True, 0), (True, 1), (False, 1), (False, 0)) and abs(coef.imag) <= 1e-12:
-            u = coef.real
-        elif len(mono) == 2 and mono[0] == (True, mono[1][1]) and not mono[1][0] and abs(coef.imag) <= 1e-12:
-            h[mono[1][1]] = coef.real
-        elif mono:
-            raise IncompatibleGfStructError(
-                f"h_int has the term {coef} * {mono}: method 'ml' supports h_int = U n_up n_dn (plus one-body terms "
-                "h_s n_s) on one orbital; use method='ed' for other interactions.")
-    return u, h
-
-
 def _g0_on_grid(g0: np.ndarray, beta: float, n_iw: int) -> np.ndarray:
     """``G0(iw_n)`` (``(2 m, 2)``, spins as columns) on ``2 n_iw`` frequencies: cut, or extended by the tail of
     ``Delta = iw - eps - G0^-1`` (moments fitted on the given frequencies)."""
@@ -169,7 +153,7 @@ def _prepare(problem: ImpurityProblem, model: CorrectionModel) -> _Prepared:
         raise InvalidParameterError(f"n_l = {problem.n_l} is more than the model serves: allowed is "
                                     f"n_l <= {model.n_l} (the Legendre coefficients it was trained on).")
     beta = problem.beta
-    u, h = _interaction(problem.h_int)
+    u, h = one_orbital_interaction(problem.h_int, "method 'ml'", IncompatibleGfStructError)
     names = [name for name, _ in problem.gf_struct]
     g0_user = np.stack([problem.g0_iw[b][:, 0, 0] for b in names], axis=1)
     levels, delta1 = weiss_levels(problem.g0_iw, problem.iw())
@@ -289,7 +273,7 @@ def _record(problem: ImpurityProblem, options: MLOptions, model: CorrectionModel
 
     names = [name for name, _ in problem.gf_struct]
     meta = model.metadata
-    u, h = _interaction(problem.h_int)
+    u, h = one_orbital_interaction(problem.h_int, "method 'ml'", IncompatibleGfStructError)
     levels, _ = weiss_levels(problem.g0_iw, problem.iw())
     try:
         cfg = acquisition_config(meta["output"], {s: meta["solvers"][s] for s in model.layout.solvers},

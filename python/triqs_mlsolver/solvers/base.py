@@ -40,6 +40,7 @@ __all__ = [
     "get_solver",
     "available_methods",
     "options_from_kwargs",
+    "one_orbital_interaction",
     "option_docs",
 ]
 
@@ -189,6 +190,26 @@ _BUILTIN = {
     "ipt": "triqs_mlsolver.solvers.ipt",
     "ed": "triqs_mlsolver.solvers.ed",
 }
+
+
+def one_orbital_interaction(h_int: Terms, method: str, error: type = InvalidParameterError) -> tuple[float, np.ndarray]:
+    """``(U, h)`` of ``h_int = U n_0 n_1 + h_0 n_0 + h_1 n_1 + const`` (anything else raises ``error``, naming
+    ``method``): the interaction of the one-orbital methods."""
+    u, h = 0.0, np.zeros(2)
+    for coef, mono in h_int:
+        if abs(coef.imag) > 1e-12 * max(1.0, abs(coef)):
+            raise invalid_parameter("h_int", f"a term {coef} * {mono}", "real coefficients (a hermitian U n_up n_dn)",
+                                    error=error)
+        if mono == ((True, 0), (True, 1), (False, 1), (False, 0)):
+            u = coef.real
+        elif len(mono) == 2 and mono[0] == (True, mono[1][1]) and not mono[1][0]:
+            h[mono[1][1]] = coef.real
+        elif mono:
+            raise invalid_parameter(
+                "h_int", f"a term {coef} * {mono}", f"U n_up n_dn plus optional one-body terms h_s n_s for {method}",
+                "Spin-flip, pair-hopping, off-diagonal or multi-orbital terms need method='ed'.", error=error,
+            )
+    return u, h
 
 
 def register(cls: type) -> type:

@@ -26,9 +26,8 @@ import numpy as np
 
 from .._options import Options, integer, option, optional, positive
 from ..errors import IncompatibleGfStructError, SolverFailedError, invalid_parameter
-from ..operators import Terms
 from ..transforms import fit_tail, iw_to_legendre, iw_to_tau, tau_to_iw
-from .base import ImpurityProblem, SolverResult, register
+from .base import ImpurityProblem, SolverResult, one_orbital_interaction, register
 from .dyson import stitch_sigma_tail
 
 __all__ = ["IPTOptions", "IPTSolver"]
@@ -131,24 +130,6 @@ def _unsupported(what: str) -> IncompatibleGfStructError:
     )
 
 
-def _interaction(h_int: Terms) -> tuple[float, np.ndarray]:
-    """``(U, h)`` from ``h_int = U n_0 n_1 + h_0 n_0 + h_1 n_1 + const`` (anything else raises)."""
-    u, h = 0.0, np.zeros(2)
-    for coef, mono in h_int:
-        if abs(coef.imag) > 1e-12 * max(1.0, abs(coef)):
-            raise invalid_parameter("h_int", f"a term {coef} * {mono}", "real coefficients (a hermitian U n_up n_dn)")
-        if mono == ((True, 0), (True, 1), (False, 1), (False, 0)):
-            u = coef.real
-        elif len(mono) == 2 and mono[0] == (True, mono[1][1]) and not mono[1][0]:
-            h[mono[1][1]] = coef.real
-        elif mono:
-            raise invalid_parameter(
-                "h_int", f"a term {coef} * {mono}", "U n_up n_dn plus optional one-body terms h_s n_s for IPT",
-                "Spin-flip, pair-hopping, off-diagonal or multi-orbital terms need method='ed'.",
-            )
-    return u, h
-
-
 def _channels(problem: ImpurityProblem) -> _Channels:
     sizes = [size for _, size in problem.gf_struct]
     if sizes == [1, 1]:
@@ -163,7 +144,7 @@ def _channels(problem: ImpurityProblem) -> _Channels:
         raise _unsupported(f"gf_struct = {list(problem.gf_struct)}")
     if problem.h_int.n_orbitals != 2:
         raise _unsupported(f"h_int acts on {problem.h_int.n_orbitals} spin-orbitals")
-    u, h = _interaction(problem.h_int)
+    u, h = one_orbital_interaction(problem.h_int, "IPT")
     if np.array_equal(g0[:, 0], g0[:, 1]) and h[0] == h[1]:
         g0, h = g0[:, :1], h[:1]
     iw = problem.iw()
