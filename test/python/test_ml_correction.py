@@ -510,3 +510,18 @@ def test_the_shipped_model_beats_its_base_on_fresh_problems_of_its_recipe():
         g_base = _prepare(p, model).g_l["ed_nb2"] / p.beta @ tau_basis(model.n_l, 201).T
         err_base.append(np.abs(g_base - ref).max())
     assert np.median(err_ml) < np.median(err_base), (err_ml, err_base)
+
+
+def test_train_command_writes_model_table_and_figures(tmp_path, capsys):
+    data, _, _, _ = tiny_model()
+    from triqs_mlsolver.cli import main
+
+    out = tmp_path / "m.pt"
+    assert main(["train", str(data), "--out", str(out), "--solvers", "hubbard_i,ed1", "--base", "hubbard_i",
+                 "--members", "2", "--hidden", "16", "--depth", "1", "--epochs", "5", "--n-l-input", "16",
+                 "--n-delta", "8", "--plots", str(tmp_path / "fig"), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "test split" in text and "network accepted" in text and out.is_file()
+    assert (tmp_path / "fig" / "test_G_tau.png").is_file() and (tmp_path / "fig" / "test_errors.png").is_file()
+    assert main(["train", "--add", "x.h5", "--out", str(out)]) == 2
+    assert "--continue" in capsys.readouterr().err

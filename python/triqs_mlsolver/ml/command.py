@@ -73,7 +73,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.plots:
         from .plots import plot_test_split
 
-        for path in plot_test_split(model, args.plots):
+        for path in plot_test_split(model, report.test, args.plots):
             print(f"figure written to {path}")
     return 0
 

@@ -87,8 +87,8 @@ class CorrectionModel:
         with torch.no_grad():
             members = self.ensemble(torch.as_tensor(x, dtype=torch.float32),
                                     torch.as_tensor(g_base, dtype=torch.float32)).double().numpy()
-        members = project_sum_rule(members)
-        mean = project_sum_rule(members.mean(axis=0))
+        members = project_sum_rule(members)  # exact again after the float32 network
+        mean = members.mean(axis=0)  # a mean of points on the sum rule lies on it
         g_tau = members @ tau_basis(self.n_l).T  # (K, N, 2, n_tau) in units of G
         uncertainty = g_tau.std(axis=0).max(axis=(1, 2))
         desc = descriptors(self.layout, x, np.asarray(g_base_l, dtype=float)[:, :, : self.n_l], beta)

@@ -13,20 +13,19 @@ import numpy as np
 
 from .correction import CorrectionModel, tau_basis
 from .metrics import prediction_errors, solver_errors
-from .samples import load_samples, split_groups
+from .samples import SampleSet
 
 __all__ = ["plot_test_split"]
 
 
-def plot_test_split(model: CorrectionModel, folder: str | os.PathLike) -> list[str]:
-    """Write the two figures into ``folder`` (created if missing); returns their paths."""
+def plot_test_split(model: CorrectionModel, test: SampleSet, folder: str | os.PathLike) -> list[str]:
+    """Write the two figures of the test split ``test`` (``TrainReport.test``) into ``folder`` (created if
+    missing); returns their paths."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    samples = load_samples(model.metadata["dataset_files"], model.layout)
-    test = samples.subset(split_groups(samples.groups, int(model.metadata["training"]["seed"]))[2])
     pred = model.predict(test.features, test.g_l[model.layout.base], test.beta)
     err = prediction_errors(test, pred.g_l)["G"]
     os.makedirs(folder, exist_ok=True)

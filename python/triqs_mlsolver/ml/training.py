@@ -65,11 +65,12 @@ class TrainOptions(Options):
 
 @dataclass
 class TrainReport:
-    """Metrics rows per method on the test split, the table as text, and the split sizes."""
+    """Metrics rows per method on the test split, the table as text, the test split itself (for the figures) and
+    the training time."""
 
     rows: dict
     table: str
-    sizes: dict
+    test: SampleSet
     seconds: float
 
 
@@ -266,4 +267,4 @@ def _report(model: CorrectionModel, test: SampleSet, seconds: float) -> TrainRep
               f"{100 * rows['network accepted']['fraction']:.1f} %")
     if "spearman_uncertainty_error" in rows["network"]:
         table += f"; Spearman(uncertainty, error) = {rows['network']['spearman_uncertainty_error']:.2f}"
-    return TrainReport(rows=rows, table=table, sizes={"test": len(test)}, seconds=seconds)
+    return TrainReport(rows=rows, table=table, test=test, seconds=seconds)
