@@ -192,6 +192,22 @@ def test_resume_after_a_stop_inside_mirror_pairs_gives_the_uninterrupted_file(tm
     assert differences(path, copy) == []
 
 
+def test_resume_accepts_a_file_started_before_an_option_with_its_old_default_existed(tmp_path):
+    """A stored configuration without a since-added option (default = old behaviour) still resumes."""
+    config, path = small_dataset()
+    copy = tmp_path / "copy.h5"
+    shutil.copy(path, copy)
+    with h5py.File(copy, "r+") as f:
+        stored = json.loads(f.attrs["config"])
+        removed = [s["options"].pop("n_states_max") for s in stored["solvers"].values() if s["method"] == "ed"]
+        assert removed, "the small recipe has an ed solver"
+        f.attrs["config"] = json.dumps(stored, sort_keys=True, separators=(",", ":"))
+        f.attrs["config_digest"] = "started-by-older-code"
+        f["status"][0] = schema.PENDING
+    assert generate(config, copy, progress=False).n_written == 1
+    assert differences(path, copy) == []
+
+
 def test_resume_refuses_another_configuration_or_schema(tmp_path):
     config, path = small_dataset()
     copy = tmp_path / "copy.h5"

@@ -322,10 +322,24 @@ def _flatten(obj, prefix: str = "") -> dict:
     return {prefix: obj}
 
 
+def _resolved_digest(stored: str) -> str | None:
+    """Digest of a stored configuration as the current code resolves it (None if it no longer parses)."""
+    from .config import parse_config
+
+    try:
+        return parse_config(json.loads(stored)).digest()
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def check_resumable(f: h5py.File, cfg) -> None:
-    """Raise unless ``f`` was made from the same configuration and by the same package version."""
+    """Raise unless ``f`` was made from the same configuration and by the same package version.
+
+    The stored configuration is read again by the current code before it is compared, so options
+    added since the file was started (with defaults that keep the old behaviour) do not block a resume.
+    """
     stored = _attr(f, "config")
-    if _attr(f, "config_digest") != cfg.digest():
+    if _attr(f, "config_digest") != cfg.digest() and _resolved_digest(stored) != cfg.digest():
         old, new = _flatten(json.loads(stored)), _flatten(json.loads(cfg.to_json()))
         diff = sorted(k for k in set(old) | set(new) if old.get(k, "<absent>") != new.get(k, "<absent>"))
         shown = ", ".join(f"{k}: {old.get(k, '<absent>')!r} -> {new.get(k, '<absent>')!r}" for k in diff[:8])
