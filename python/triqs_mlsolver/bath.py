@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._bath_lsq import Cost, layout, minimise, unpack
+from ._bath_rational import exact_poles
 from ._options import Options, boolean, choice, integer, nonnegative, open_unit, option, optional, positive
 from ._validation import finite_array, int_in_range, nonnegative_float, positive_float
 from .aim import BathBlock
@@ -266,12 +267,52 @@ def _canonical(eps: np.ndarray, V: np.ndarray, complex_v: bool) -> BathBlock:
     return BathBlock(eps, V if complex_v else V.real)
 
 
-def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
-    """Best bath of one block over the restarts: ``(BathBlock, distance, restarts run)``.
+def _exact_block(cost: Cost, guess, levels: np.ndarray, symmetric: bool) -> tuple[BathBlock, float] | None:
+    """The bath of a one-orbital Delta that is exactly a discrete bath of ``nb`` sites (vector fitting
+    from the deterministic starting levels), with its distance; None if it is not one."""
+    nb = cost.nb
+    weight, centre, half_width = guess
+    start = centre + half_width * ((2.0 * np.arange(nb) + 1.0) / nb - 1.0)
+    s = cost.s[:, 0, 0]
+    found = exact_poles(cost.target[:, 0, 0], cost.z.imag, s, start)
+    if found is None:
+        return None
+    eps, v = found
+    if np.abs(eps).max() >= cost.level_bound:
+        return None
+    if symmetric:  # the pairs +-e_k with equal couplings (and one level at 0 for odd nb)
+        tol = 1e-10 * max(1.0, float(np.abs(eps).max()))
+        if np.abs(eps + eps[::-1]).max() > tol or np.abs(v - v[::-1]).max() > tol * max(1.0, float(v.max())):
+            return None
+        eps, v = 0.5 * (eps - eps[::-1]), 0.5 * (v + v[::-1])
+    residual = s * (np.sum(v * v / (cost.z[:, None] - eps), axis=1) - cost.target[:, 0, 0])
+    return BathBlock(eps, v[None, :]), float(np.sqrt(np.vdot(residual, residual).real))
+
+
+def _warm_parameters(block: BathBlock, cost: Cost, levels: np.ndarray):
+    """Free parameters ``p`` of a previous bath (the warm start), or None if it does not fit the layout."""
+    nb, n_orb = cost.nb, cost.n_orb
+    if block.n_bath != nb or block.n_orb != n_orb or np.abs(block.eps).max(initial=0.0) >= cost.level_bound:
+        return None
+    order = np.argsort(block.eps, kind="stable")
+    if levels.shape[1] < nb:  # symmetric layout (e, -e[, 0]): positive levels, their mirrors, the zero level
+        n_pair = levels.shape[1]
+        order = np.concatenate([order[nb - n_pair:], order[:n_pair][::-1], order[n_pair:nb - n_pair]])
+    eps, V = block.eps[order], block.V[:, order]
+    V = V * np.exp(-1j * np.angle(V[0]))  # gauge: first row real
+    x = np.concatenate([cost.levels_to_free(eps), V.real.ravel(), V.imag.ravel()])
+    return np.linalg.lstsq(cost.M, x, rcond=None)[0]
+
+
+def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng, warm=None):
+    """Best bath of one block: ``(BathBlock, distance, starting points run)``.
 
     ``delta_pos`` is Delta on all positive frequencies ``w`` (its tail sets the starting points);
-    the ``n_freq`` lowest are fitted.  Each restart runs ``screen_iterations`` iterations; the best
-    one then continues to convergence.
+    the ``n_freq`` lowest are fitted.  A one-orbital Delta that is exactly a discrete bath of ``nb``
+    sites is recovered by vector fitting.  Otherwise, with a ``warm`` bath (the previous DMFT
+    iteration's), the fit starts from it and stops there unless its distance exceeds
+    ``warn_distance``; else each restart runs ``screen_iterations`` iterations and the best one
+    continues to convergence.
     """
     n_orb = delta_pos.shape[1]
     target, z = delta_pos[:n_freq], 1j * w[:n_freq]
@@ -285,7 +326,18 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
     bound = options.level_range * (abs(guess[1]) + guess[2])
     cost = Cost(target, z, np.sqrt(weights / norm)[:, None, None], M, n_orb, nb, bound)
     stop, tol = options.stop_distance**2, options.tolerance
+    if n_orb == 1:
+        exact = _exact_block(cost, guess, levels, options.symmetric)
+        if exact is not None and exact[1] <= options.stop_distance:
+            return exact[0], exact[1], 1
     best, best_c, converged, run = None, np.inf, False, 0
+    p0 = None if warm is None else _warm_parameters(warm, cost, levels)
+    if p0 is not None:
+        best, best_c, converged = minimise(cost, p0, options.max_iterations, tol, stop)
+        run = 1
+        if best_c <= options.warn_distance**2:
+            eps, V = unpack(cost.physical(best, full=True)[0], n_orb, nb)
+            return _canonical(eps, V, complex_v), float(np.sqrt(best_c)), run
     for restart in range(options.n_restarts):
         p0 = _start(restart, rng, guess, cost, levels, cols, complex_v)
         p, c, done = minimise(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop)
@@ -301,17 +353,24 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng):
     return _canonical(eps, V, complex_v), float(np.sqrt(best_c)), run
 
 
-def fit_bath(delta_iw, beta: float, n_bath, *, options: BathFitOptions = BathFitOptions()) -> BathFit:
+def fit_bath(delta_iw, beta: float, n_bath, *, options: BathFitOptions = BathFitOptions(),
+             start: dict | None = None) -> BathFit:
     """Fit a discrete bath to ``delta_iw`` (dict name -> ``(2 n_iw, n, n)`` on the full fermionic mesh, or one array).
 
     ``n_bath`` is the number of bath levels of every block (int) or of each block (dict).
-    Every block is fitted independently by weighted least squares over the low positive
-    Matsubara frequencies ``w_n = (2n+1) pi / beta`` (cost function in the module docstring).
+    Every block is fitted by weighted least squares over the low positive Matsubara
+    frequencies ``w_n = (2n+1) pi / beta`` (cost function in the module docstring); blocks with
+    identical Delta and n_bath get one fit (identical baths, so ED can use the symmetry).
+    ``start``: name -> :class:`BathBlock`, a warm start (e.g. the previous DMFT iteration's bath).
     Raises before any work on bad input; warns (BathFitWarning) when a block's distance
     exceeds ``options.warn_distance``.
     """
     if not isinstance(options, BathFitOptions):
         raise invalid_parameter("options", type(options).__name__, "a BathFitOptions")
+    start = dict(start or {})
+    for name, block in start.items():
+        if not isinstance(block, BathBlock):
+            raise invalid_parameter(f"start[{name!r}]", type(block).__name__, "a BathBlock")
     beta = positive_float("beta", beta)
     deltas, sizes = _blocks(delta_iw, n_bath)
     n_iw = None
@@ -344,9 +403,14 @@ def fit_bath(delta_iw, beta: float, n_bath, *, options: BathFitOptions = BathFit
 
     bath, per_block, restarts = {}, {}, {}
     for index, (name, (delta_pos, complex_v)) in enumerate(plans.items()):
+        twin = next((other for other in bath if sizes[other] == sizes[name] and plans[other][1] == complex_v
+                     and np.array_equal(plans[other][0], delta_pos)), None)
+        if twin is not None:
+            bath[name], per_block[name], restarts[name] = bath[twin], per_block[twin], 0
+            continue
         rng = np.random.default_rng([options.seed, index])
         bath[name], per_block[name], restarts[name] = _fit_block(
-            delta_pos, w, n_freq, sizes[name], options, complex_v, rng
+            delta_pos, w, n_freq, sizes[name], options, complex_v, rng, start.get(name)
         )
     poor = {name: d for name, d in per_block.items() if d > options.warn_distance}
     if poor:

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import triqs_compat
 from ._validation import finite_float, int_in_range, positive_float
+from .aim import BathBlock
 from .errors import IgnoredOptionWarning, IncompatibleGfStructError, MissingDependencyError, invalid_parameter
 from .gf_struct import fix_gf_struct
 from .operators import Terms
@@ -118,7 +119,8 @@ class Solver:
                 stacklevel=2,
             )
         method_options = options_from_kwargs(solver_cls.Options, options, method)
-        problem = self._problem(h_int, with_refreq=bool(flags.get("calc_gw", False)))
+        problem = self._problem(h_int, with_refreq=bool(flags.get("calc_gw", False)),
+                                bath_start=self._last_bath(method) if getattr(method_options, "warm_start", False) else None)
 
         comm = world()
         result = comm.run_on_master(lambda: solver_cls().solve(problem, method_options))
@@ -131,7 +133,14 @@ class Solver:
             **result.info,
         }
 
-    def _problem(self, h_int, with_refreq: bool) -> ImpurityProblem:
+    def _last_bath(self, method: str) -> dict | None:
+        """The bath fitted by the previous solve with ``method`` (name -> BathBlock), or None."""
+        info = self.last_solve_info or {}
+        if info.get("method") != method or "bath_eps" not in info:
+            return None
+        return {name: BathBlock(info["bath_eps"][name], info["bath_V"][name]) for name in info["bath_eps"]}
+
+    def _problem(self, h_int, with_refreq: bool, bath_start: dict | None = None) -> ImpurityProblem:
         names = [name for name, _ in self.gf_struct]
         g0_names = list(self.G0_iw.indices)
         if g0_names != names:
@@ -140,7 +149,7 @@ class Solver:
         terms = Terms.from_gf_struct(h_int, self.gf_struct)
         refreq = RealFrequencyMesh(self.w_min, self.w_max, self.n_w, self.idelta) if with_refreq else None
         return ImpurityProblem(beta=self.beta, gf_struct=self.gf_struct, g0_iw=g0, h_int=terms, n_tau=self.n_tau,
-                               n_l=self.n_l, refreq=refreq)
+                               n_l=self.n_l, refreq=refreq, bath_start=bath_start)
 
     def _store(self, result) -> None:
         for target, values in ((self.G_iw, result.g_iw), (self.Sigma_iw, result.sigma_iw), (self.G_tau, result.g_tau),

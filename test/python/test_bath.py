@@ -71,6 +71,68 @@ def test_refit_of_a_known_single_orbital_bath_recovers_it(seed):
     assert np.all(block.V.imag == 0) and np.all(block.V.real >= 0)
 
 
+@pytest.mark.parametrize("nb, beta", [(1, 50.0), (4, 10.0), (8, 50.0), (10, 100.0)])
+def test_a_delta_of_nb_levels_is_recovered_to_round_off_by_nb_levels(nb, beta):
+    """Exactly representable Delta: the levels and couplings come back to 1e-9 (vector fitting),
+    where a least-squares stop at distance 1e-9 would leave them ~1e-5 off on 1024 frequencies."""
+    rng = np.random.default_rng(nb)
+    eps, V = random_levels(rng, nb), rng.uniform(0.2, 0.7, nb)
+    delta = pole_delta(matsubara(beta, 1024), eps, V[None])
+    fit = fit_bath(delta, beta, nb)
+    block = fit.bath[SINGLE_BLOCK]
+    assert fit.distance < 1e-12 and distance(delta, block, beta) < 1e-12
+    np.testing.assert_allclose(block.eps, np.sort(eps), atol=1e-9)
+    np.testing.assert_allclose(block.V[0].real, V[np.argsort(eps)], atol=1e-9)
+
+
+def test_an_exact_symmetric_bath_is_recovered_exactly_symmetric():
+    e, v = np.array([0.15, 0.5, 0.9]), np.array([0.3, 0.45, 0.2])
+    eps, V = np.concatenate([-e, e, [0.0]]), np.concatenate([v, v, [0.35]])
+    beta = 50.0
+    delta = pole_delta(matsubara(beta, 1024), eps, V[None])
+    block = fit_bath(delta, beta, 7, options=BathFitOptions(symmetric=True)).bath[SINGLE_BLOCK]
+    assert np.array_equal(block.eps, -block.eps[::-1]) and np.array_equal(block.V, block.V[:, ::-1])
+    np.testing.assert_allclose(block.eps, np.sort(eps), atol=1e-9)
+
+
+def test_blocks_with_the_same_delta_get_one_fit_and_the_same_bath(rng):
+    """Spin up and down of a paramagnet: one fit (identical baths, so ED can use the spin symmetry);
+    a block with another Delta is fitted on its own."""
+    beta = 50.0
+    same = bethe_delta(beta, 300)
+    other = pole_delta(matsubara(beta, 300), np.array([-0.5, 0.4]), np.array([[0.3, 0.6]]))
+    fit = fit_bath({"up": same, "down": same.copy(), "x": other}, beta, {"up": 3, "down": 3, "x": 2})
+    assert fit.bath["down"] is fit.bath["up"] and fit.restarts["down"] == 0 and fit.restarts["up"] >= 1
+    alone = fit_bath({"up": same}, beta, 3).bath["up"]
+    assert np.array_equal(fit.bath["up"].eps, alone.eps) and np.array_equal(fit.bath["up"].V, alone.V)
+    assert fit.per_block["x"] < 1e-12
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_warm_start_from_the_fit_itself_stops_at_once_with_the_same_bath(symmetric):
+    beta = 50.0
+    delta = bethe_delta(beta, 1025)
+    options = BathFitOptions(symmetric=symmetric)
+    cold = fit_bath(delta, beta, 6, options=options)
+    warm = fit_bath(delta, beta, 6, options=options, start=cold.bath)
+    assert warm.restarts[SINGLE_BLOCK] == 1
+    assert warm.distance <= cold.distance * (1 + 1e-6)
+    np.testing.assert_allclose(warm.bath[SINGLE_BLOCK].eps, cold.bath[SINGLE_BLOCK].eps, atol=1e-6)
+
+
+def test_warm_start_from_a_neighbouring_delta_converges_to_its_cold_fit():
+    """A DMFT step: start from the bath of D = 1.0, fit the Delta of D = 1.05."""
+    beta = 50.0
+    previous = fit_bath(bethe_delta(beta, 1025), beta, 5).bath
+    delta = bethe_delta(beta, 1025, D=1.05)
+    cold = fit_bath(delta, beta, 5)
+    warm = fit_bath(delta, beta, 5, start=previous)
+    assert warm.restarts[SINGLE_BLOCK] == 1
+    assert warm.distance == pytest.approx(cold.distance, rel=1e-4)
+    with pytest.raises(InvalidParameterError, match="start"):
+        fit_bath(delta, beta, 5, start={SINGLE_BLOCK: "bath"})
+
+
 def test_refit_of_known_one_and_two_orbital_blocks(rng):
     beta, n_iw = 50.0, 200
     iw = matsubara(beta, n_iw)

@@ -68,3 +68,84 @@ def test_solver_options_are_validated(bad):
 
     with pytest.raises(InvalidParameterError, match=next(iter(bad))):
         EDSolverOptions(**bad)
+
+
+def _solver_with_g0_of(aim: AIM, beta: float, n_iw: int = 1024):
+    from triqs_mlsolver import Solver
+
+    S = Solver(beta=beta, gf_struct=aim.gf_struct, n_iw=n_iw, n_tau=201, n_l=20)
+    g0 = aim.g0(np.asarray(S.G0_iw["up"].mesh.values()))
+    for name, block in S.G0_iw:
+        block.data[...] = g0[name]
+    return S
+
+
+@pytest.mark.parametrize("nb, eps_d", [(2, -1.0), (3, -1.0), (3, -0.6)])
+def test_zero_temperature_through_the_solver_against_a_dense_ed(nb, eps_d):
+    """T = 0 (fictitious beta = 50 for the meshes): E0 and G(iw) of the Solver, which fits the bath
+    to G0, against the dense ED of the test helper (ground states averaged; a doublet for nb = 2)."""
+    import math
+
+    from dense_ed import DenseED
+    from triqs_mlsolver.operators import n as n_op
+
+    U = 2.0
+    aim = AIM.single_orbital(U=U, eps_d=eps_d, eps_k=np.linspace(-1.0, 0.9, nb), V_k=0.5 + 0.1 * np.arange(nb))
+    S = _solver_with_g0_of(aim, 50.0)
+    S.solve(h_int=U * n_op("up", 0) * n_op("down", 0), method="ed", n_bath=nb, zero_temperature=True)
+    orbitals = aim.impurity_orbitals()
+    up, down = orbitals["up"][0], orbitals["down"][0]
+    ref = DenseED(aim.n_orbitals, aim.quadratic_matrix(), [(U, [(True, up), (False, up), (True, down), (False, down)])],
+                  beta=math.inf)
+    assert abs(S.last_solve_info["e0"] - ref.e0) < 1e-10
+    iw = np.asarray(S.G_iw["up"].mesh.values())
+    for name, orbs in orbitals.items():
+        assert np.abs(S.G_iw[name].data - ref.gf(orbs, iw)).max() < 1e-10
+
+
+def test_zero_temperature_is_the_low_temperature_limit():
+    """G(iw) on the mesh of beta = 50 at T = 0 against ED at beta_ED = 2000 on the same mesh (gap-free doublet
+    excluded: a singlet ground state, so the thermal corrections are exp(-beta_ED * gap))."""
+    aim = AIM.single_orbital(U=2.0, eps_d=-1.0, eps_k=np.linspace(-1.0, 1.0, 3), V_k=0.5 * np.ones(3))
+    problem = problem_of(aim, 50.0)
+    solver = get_solver("ed")()
+    cold = solver.solve(problem, EDSolverOptions(zero_temperature=True))
+    hot = diagonalize(aim, 2000.0).poles["up"].at(problem.iw())
+    assert np.abs(cold.g_iw["up"] - hot).max() < 1e-10
+    assert cold.g_tau["up"].shape == (401, 1, 1) and np.all(np.isfinite(cold.g_tau["up"]))
+    assert cold.g_tau["up"][0, 0, 0].real + cold.g_tau["up"][-1, 0, 0].real == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_solver_on_an_exactly_representable_g0_equals_the_exact_bath():
+    """The benchmark model of doc/ed.md: the Solver fits 6 sites to the G0 of 6 sites, G equals ED of the exact bath."""
+    from triqs_mlsolver.operators import n as n_op
+
+    aim = AIM.single_orbital(U=2.0, eps_d=-1.0, eps_k=np.linspace(-1, 1, 6), V_k=0.5 * np.ones(6))
+    S = _solver_with_g0_of(aim, 50.0)
+    S.solve(h_int=2.0 * n_op("up", 0) * n_op("down", 0), method="ed", n_bath=6)
+    exact = diagonalize(aim, 50.0).poles["up"].at(np.asarray(S.G_iw["up"].mesh.values()))
+    assert S.last_solve_info["bath_distance"] < 1e-12
+    assert np.abs(S.G_iw["up"].data - exact).max() < 1e-10
+
+
+def test_warm_start_reuses_the_previous_bath_inside_a_loop():
+    """Two Bethe iterations: with warm_start the second fit starts from the first one's bath (one start),
+    and lands on the fit of a cold start to 1e-6 in distance."""
+    from triqs_mlsolver import Solver
+    from triqs_mlsolver.gf import SemiCircular, inverse, iOmega_n
+    from triqs_mlsolver.operators import n as n_op
+
+    def iterate(S, **options):
+        for name, g0 in S.G0_iw:
+            g0 << inverse(iOmega_n + 1.0 - 0.25 * S.G_iw["up"])
+        S.solve(h_int=2.0 * n_op("up", 0) * n_op("down", 0), method="ed", n_bath=4, **options)
+        return S.last_solve_info
+
+    warm, cold = (Solver(beta=20.0, gf_struct=[("up", 1), ("down", 1)], n_iw=256) for _ in range(2))
+    for S in (warm, cold):
+        S.G_iw << SemiCircular(1.0)
+        iterate(S)
+    second_warm, second_cold = iterate(warm, warm_start=True), iterate(cold)
+    assert second_warm["bath_starts"] == {"up": 1, "down": 0} and second_cold["bath_starts"]["up"] > 1
+    assert second_warm["bath_distance"] == pytest.approx(second_cold["bath_distance"], rel=1e-6)
+    assert np.abs(warm.G_iw["up"].data - cold.G_iw["up"].data).max() < 1e-6

@@ -36,7 +36,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
               "gf_struct", "_version", "_lazy", "testing"), ()),
     "operators": (("operators", "hamiltonians"), ("base",)),
     "model": (("aim", "transforms", "poles", "lattice"), ("base", "operators")),
-    "bath": (("bath", "_bath_lsq"), ("model",)),
+    "bath": (("bath", "_bath_lsq", "_bath_rational"), ("model",)),
     "ed": (("ed",), ("bath", "model")),
     "solvers": (("solvers",), ("ed", "bath", "model")),
     "features": (("features",), ("solvers", "model")),
@@ -54,7 +54,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 PEERS: dict[str, tuple[str, ...]] = {
     "meshes": ("_validation",),
     "_options": ("_validation",),  # the options helper builds on the validators
-    "bath": ("_bath_lsq",),  # the fit's least-squares problem
+    "bath": ("_bath_lsq", "_bath_rational"),  # the fit's least-squares problem, exact recovery of a discrete bath
     "_quadrature": ("_legendre",),
     "hamiltonians": ("operators",),
     "archive": ("gf",),  # the archive stores the containers of gf/

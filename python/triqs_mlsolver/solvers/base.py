@@ -81,6 +81,8 @@ class ImpurityProblem:
     n_tau, n_l : sizes of the imaginary-time and Legendre outputs.
     refreq : real-frequency output grid, or None for no real-frequency output.
     aim : an explicit discrete-bath model equivalent to ``g0_iw`` (optional).
+    bath_start : dict block -> :class:`~triqs_mlsolver.aim.BathBlock`, where a bath fit may start
+        (the previous DMFT iteration's bath; optional).
     """
 
     beta: float
@@ -91,6 +93,7 @@ class ImpurityProblem:
     n_l: int = 40
     refreq: RealFrequencyMesh | None = None
     aim: AIM | None = None
+    bath_start: dict | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "beta", positive_float("beta", self.beta))

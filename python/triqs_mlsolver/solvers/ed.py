@@ -35,6 +35,11 @@ class EDSolverOptions(Options):
                                   check=positive())
     n_states_max: int = option("largest number of kept eigenstates of Lanczos sectors (hot, large baths need more)",
                                1000, check=integer(1))
+    zero_temperature: bool = option("T = 0: the ground-state manifold only (degenerate ground states averaged); "
+                                    "the Solver's beta is then a fictitious one that only sets the meshes",
+                                    False, check=boolean())
+    warm_start: bool = option("start the bath fit from the previous solve's bath (inside a DMFT loop); the "
+                              "restarts run only when that fit is poor", False, check=boolean())
 
     def ed_options(self) -> EDOptions:
         return EDOptions(boltzmann_cutoff=self.boltzmann_cutoff, max_memory_gb=self.max_memory_gb, seed=self.seed,
@@ -51,7 +56,8 @@ class EDSolver:
     the fitted model is diagonalized, and its self-energy
     ``Sigma = G0_fit^-1 - G_ED^-1`` gives the impurity ``G = (G0^-1 - Sigma)^-1`` of the
     actual ``G0`` (as cthyb returns it); ``G(tau)``, ``G_l`` and the density use the exact
-    moments of ``G``.  Real-frequency outputs are those of the fitted model.
+    moments of ``G``.  Real-frequency outputs are those of the fitted model.  With
+    ``zero_temperature`` the ground states alone enter, and ``beta`` only sets the meshes.
     """
 
     name = "ed"
@@ -69,16 +75,19 @@ class EDSolver:
             delta = dyson_hybridization(problem.g0_iw, iw, levels)
             fit_options = BathFitOptions(symmetric=bool(options.symmetric_bath), n_restarts=options.n_restarts,
                                          seed=options.seed)
-            fit = fit_bath(delta, beta, options.n_bath, options=fit_options)
+            fit = fit_bath(delta, beta, options.n_bath, options=fit_options,
+                           start=problem.bath_start if options.warm_start else None)
             aim = AIM(gf_struct=problem.gf_struct, h_loc=levels, h_int=problem.h_int, bath=fit.bath)
             info.update({"bath_distance": fit.distance,
+                         "bath_starts": dict(fit.restarts),
                          "bath_eps": {n: aim.bath[n].eps for n in names},
                          "bath_V": {n: aim.bath[n].V for n in names}})
-        ed = diagonalize(aim, beta, options.ed_options())
+        ed = diagonalize(aim, np.inf if options.zero_temperature else beta, options.ed_options())
         exact = problem.aim is not None
         refreq = problem.refreq
-        out = evaluate_outputs(ed, iw=iw, n_tau=problem.n_tau if exact else None, n_l=problem.n_l if exact else None,
-                               w=None if refreq is None else refreq.values(), eta=None if refreq is None else refreq.eta)
+        out = evaluate_outputs(ed, n_iw=problem.n_iw, n_tau=problem.n_tau if exact else None,
+                               n_l=problem.n_l if exact else None, w=None if refreq is None else refreq.values(),
+                               eta=None if refreq is None else refreq.eta, mesh_beta=beta)
         g_ed = out.g_iw
         g0_fit_inv, g_ed_inv = invert(aim.g0(iw)), invert(g_ed)
         sigma = {name: g0_fit_inv[name] - g_ed_inv[name] for name in names}
