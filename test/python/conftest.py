@@ -21,9 +21,37 @@ MISSING_TRIQS_REF = (
     f"TRIQS reference files not found at {TRIQS_REF}; point the suite at them with "
     "TRIQS_MLSOLVER_TRIQS_REF=/path/to/triqs-ref (the folder of the *.ref.h5 files)"
 )
-_LOCAL_MPIEXEC = pathlib.Path(sys.executable).parent / "mpiexec"
-MPIEXEC = str(_LOCAL_MPIEXEC) if _LOCAL_MPIEXEC.exists() else shutil.which("mpiexec")
-"""The mpiexec of this interpreter's environment (the one `pip install mpich` puts there), else the one on PATH."""
+
+
+def _mpiexec() -> str | None:
+    """The mpiexec of the MPI that mpi4py uses: beside the mpicc mpi4py was built with (Open MPI or MPICH of
+    the system, as in a TRIQS environment), else beside this interpreter (`pip install mpich`), else on PATH."""
+    candidates = []
+    try:
+        import mpi4py  # the package only: MPI is not initialised here
+
+        mpicc = mpi4py.get_config().get("mpicc")
+        if mpicc:
+            candidates.append(pathlib.Path(shutil.which(mpicc) or mpicc).parent / "mpiexec")
+    except ImportError:
+        pass
+    candidates.append(pathlib.Path(sys.executable).parent / "mpiexec")
+    return next((str(c) for c in candidates if c.exists()), shutil.which("mpiexec"))
+
+
+MPIEXEC = _mpiexec()
+"""The mpiexec matching mpi4py's MPI library (see :func:`_mpiexec`)."""
+
+# Open MPI refuses to start as root, and to place more ranks than cores, unless told; MPICH ignores these.
+for _name, _value in (("OMPI_ALLOW_RUN_AS_ROOT", "1"), ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
+                      ("OMPI_MCA_rmaps_base_oversubscribe", "1"), ("PRTE_MCA_rmaps_default_mapping_policy",
+                                                                    ":oversubscribe")):
+    os.environ.setdefault(_name, _value)
+
+requires_matplotlib = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None,
+    reason="matplotlib is not installed (an optional dependency of the plots: pip install matplotlib)",
+)
 
 requires_mpi = pytest.mark.skipif(
     importlib.util.find_spec("mpi4py") is None or MPIEXEC is None,

@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+
+from conftest import requires_matplotlib
 from scipy.integrate import quad
 
 from triqs_mlsolver.archive import HDFArchive
@@ -322,6 +324,7 @@ def test_no_warning_from_a_converged_sweep():
         bethe_sweep([0.5, 1.0], BetheParameters(beta=10.0, n_iw=64, n_tau=257), ("ipt",), progress=False)
 
 
+@requires_matplotlib
 def test_plot_of_one_sweep_and_of_two_archives(tmp_path):
     from triqs_mlsolver.dmft import plot_sweep
 

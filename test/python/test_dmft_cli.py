@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import requires_matplotlib
+
 from triqs_mlsolver.archive import HDFArchive
 from triqs_mlsolver.cli import main
 from triqs_mlsolver.dmft import BetheParameters, read_summary, solve_bethe
@@ -12,6 +14,7 @@ from triqs_mlsolver.dmft import BetheParameters, read_summary, solve_bethe
 SMALL = ["--beta", "10", "--n-iw", "64", "--n-tau", "257", "--n-l", "20", "--quiet"]
 
 
+@requires_matplotlib
 def test_bethe_sweep_with_two_methods(tmp_path, capsys):
     out = tmp_path / "mott.h5"
     status = main(["dmft", "bethe", "--U", "0.5:1.5:0.5", "--method", "ipt,hubbard_i", "--out", str(out), *SMALL])
@@ -26,6 +29,7 @@ def test_bethe_sweep_with_two_methods(tmp_path, capsys):
     assert np.all(summary["hubbard_i"]["converged"])
 
 
+@requires_matplotlib
 def test_bethe_options_reach_the_archive(tmp_path):
     out = tmp_path / "x.h5"
     plot = tmp_path / "fig.png"
@@ -96,6 +100,7 @@ def test_missing_lattice_and_missing_grid_are_usage_errors(capsys):
     assert "--U" in capsys.readouterr().err
 
 
+@requires_matplotlib
 def test_demo_writes_table_plot_and_archive(tmp_path, capsys):
     from triqs_mlsolver.demo import run_demo
 

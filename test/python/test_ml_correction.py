@@ -19,7 +19,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from conftest import MPIEXEC, requires_mpi  # noqa: E402
+from conftest import MPIEXEC, requires_matplotlib, requires_mpi  # noqa: E402
 from data_helpers import write_config  # noqa: E402
 from triqs_mlsolver import Solver  # noqa: E402
 from triqs_mlsolver.errors import (  # noqa: E402
@@ -512,6 +512,7 @@ def test_the_shipped_model_beats_its_base_on_fresh_problems_of_its_recipe():
     assert np.median(err_ml) < np.median(err_base), (err_ml, err_base)
 
 
+@requires_matplotlib
 def test_train_command_writes_model_table_and_figures(tmp_path, capsys):
     data, _, _, _ = tiny_model()
     from triqs_mlsolver.cli import main

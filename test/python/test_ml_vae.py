@@ -13,6 +13,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from conftest import requires_matplotlib  # noqa: E402
 from data_helpers import write_config  # noqa: E402
 from triqs_mlsolver.errors import DatasetSchemaError, InvalidParameterError, ModelFileError  # noqa: E402
 from triqs_mlsolver.features import sum_rule_vector  # noqa: E402
@@ -133,6 +134,7 @@ def test_train_vae_command(tmp_path, capsys):
     assert "latent" in capsys.readouterr().err
 
 
+@requires_matplotlib
 def test_explore_writes_its_report_with_a_dmft_run(tmp_path):
     from triqs_mlsolver.dmft import BetheParameters, bethe_sweep
     from triqs_mlsolver.dmft.storage import read_last_iterations
