@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import spherical_jn
 
 __all__ = ["legendre_p", "pole_kernel", "pole_kernel_sorted", "matsubara_matrix"]
 
@@ -107,6 +106,8 @@ def matsubara_matrix(n: np.ndarray, n_l: int) -> np.ndarray:
     ``T_nl = (-1)^n i^(l+1) sqrt(2l+1) j_l(k_n)``, ``k_n = (2n+1) pi/2``; for ``n < 0``,
     ``j_l(k_n) = (-1)^l j_l(|k_n|)``.  Independent of beta.
     """
+    from scipy.special import spherical_jn  # noqa: PLC0415 (scipy.special is slow to import; only here)
+
     n = np.asarray(n, dtype=np.int64)
     l = np.arange(n_l)
     k = (2 * n + 1) * (np.pi / 2)

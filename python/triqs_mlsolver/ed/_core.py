@@ -2,12 +2,17 @@
 
 The core takes LAPACK and BLAS from scipy at run time (function pointers of
 ``scipy.linalg.cython_lapack``/``cython_blas``, registered here at import), so it has no
-link-time dependency; it releases the GIL while it works.
+link-time dependency; it releases the GIL while it works.  Those two extension modules are loaded
+from their files without the ``scipy.linalg`` package, whose import costs ten times more.
 """
 
 from __future__ import annotations
 
 import ctypes
+import importlib.machinery
+import importlib.util
+import os
+import sys
 import warnings
 
 from .. import _ed
@@ -26,12 +31,34 @@ _LAPACK_SIGNATURES = {
 }
 
 
+def _scipy_linalg_extension(name: str):
+    """The extension module ``scipy.linalg.<name>``, loaded from its file under its own name (and put in
+    ``sys.modules``, where a later ``import scipy.linalg`` finds it) without running ``scipy/linalg/__init__``;
+    the ordinary import when that package is already loaded or the file is not found."""
+    full = f"scipy.linalg.{name}"
+    if full in sys.modules or "scipy.linalg" in sys.modules:
+        return importlib.import_module(full)
+    scipy_spec = importlib.util.find_spec("scipy")
+    folder = os.path.join(os.path.dirname(scipy_spec.origin), "linalg") if scipy_spec and scipy_spec.origin else ""
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = os.path.join(folder, name + suffix)
+        if folder and os.path.isfile(path):
+            spec = importlib.util.spec_from_file_location(full, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[full] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[full]
+                raise
+            return module
+    return importlib.import_module(full)
+
+
 def _lapack_addresses() -> dict[str, int]:
     """Addresses of dsyevd, zheevd, dsyevr, zheevr, dgemm, zgemm exported by scipy (as PyCapsules), checked
     against the expected C signatures (32-bit integers); raises ImportError otherwise."""
-    from scipy.linalg import cython_blas, cython_lapack  # noqa: PLC0415 (heavy, only here)
-
-    modules = {"cython_lapack": cython_lapack, "cython_blas": cython_blas}
+    modules = {name: _scipy_linalg_extension(name) for name in ("cython_lapack", "cython_blas")}
     get_name = ctypes.pythonapi.PyCapsule_GetName
     get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
     get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
