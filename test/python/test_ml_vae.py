@@ -174,23 +174,62 @@ def _auc(negatives: np.ndarray, positives: np.ndarray) -> float:
     return float(np.mean((diff > 0) + 0.5 * (diff == 0)))
 
 
-def test_ood_score_separates_held_out_samples_from_samples_outside_the_box(tmp_path):
-    """Outside: U up to three times the training maximum and temperatures ten times lower."""
-    from triqs_mlsolver.data.generate import generate
-    from triqs_mlsolver.ml.ood import ood_scores
+def outside_set() -> pathlib.Path:
+    """Outside the box of KONDO_TOML: U two to three times its maximum and temperatures ten times lower."""
+    if "outside" not in _CACHE:
+        from triqs_mlsolver.data.generate import generate
+
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="mlsolver-vae-out-"))
+        outside_toml = KONDO_TOML.replace("count = 300", "count = 40").replace(
+            'U = { dist = "uniform", low = 0.5, high = 3.0 }', 'U = { dist = "uniform", low = 6.0, high = 9.0 }').replace(
+            'temperature = { dist = "loguniform", low = 0.02, high = 0.1 }',
+            'temperature = { dist = "loguniform", low = 0.002, high = 0.01 }')
+        generate(write_config(folder, outside_toml), folder / "outside.h5", progress=False)
+        _CACHE["outside"] = folder / "outside.h5"
+    return _CACHE["outside"]
+
+
+def test_ood_score_separates_held_out_samples_from_samples_outside_the_box():
+    from triqs_mlsolver.ml.ood import ood_scores, roc_auc
     from triqs_mlsolver.ml.samples import split_groups
     from triqs_mlsolver.ml.vae_training import load_vae_data
 
     model, metadata = trained("G_tau")
-    outside_toml = KONDO_TOML.replace("count = 300", "count = 40").replace(
-        'U = { dist = "uniform", low = 0.5, high = 3.0 }', 'U = { dist = "uniform", low = 6.0, high = 9.0 }').replace(
-        'temperature = { dist = "loguniform", low = 0.02, high = 0.1 }',
-        'temperature = { dist = "loguniform", low = 0.002, high = 0.01 }')
-    generate(write_config(tmp_path, outside_toml), tmp_path / "outside.h5", progress=False)
     inside = load_vae_data(kondo_set(), "G_tau")
     held_out = inside.subset(split_groups(inside.groups, 0)[2])
-    outside = load_vae_data(tmp_path / "outside.h5", "G_tau")
+    outside = load_vae_data(outside_set(), "G_tau")
     s_in = ood_scores(model, metadata["ood"], held_out.x)["score"]
     s_out = ood_scores(model, metadata["ood"], outside.x)["score"]
     assert _auc(s_in, s_out) >= 0.9
+    assert roc_auc(s_in, s_out) == pytest.approx(_auc(s_in, s_out), abs=1e-12)
     assert np.mean(s_in <= 1.0) >= 0.8  # most held-out samples pass the default threshold
+
+
+@requires_matplotlib
+def test_explore_uses_the_held_out_split_and_scores_files_outside_the_box(tmp_path):
+    """The report's correlations cover exactly the VAE's test split (recomputed here from the split rule) and
+    its ROC AUC against an outside file is the pairwise definition's."""
+    import json
+
+    from triqs_mlsolver.ml.explore import correlations, descriptors, explore
+    from triqs_mlsolver.ml.ood import ood_scores
+    from triqs_mlsolver.ml.samples import split_groups
+    from triqs_mlsolver.ml.vae_training import load_vae_data, save_vae
+
+    model, metadata = trained("G_tau")
+    save_vae(tmp_path / "vae.pt", model, metadata)
+    explore(tmp_path / "vae.pt", kondo_set(), tmp_path / "report", ood=[outside_set()])
+    report = json.loads((tmp_path / "report" / "correlations.json").read_text())
+    inside = load_vae_data(kondo_set(), "G_tau")
+    test = split_groups(inside.groups, 0)[2]
+    assert report["scope"] == f"the VAE's held-out test split ({test.size} samples)"
+    with torch.no_grad():
+        mu = model.encode(torch.as_tensor(inside.x[test], dtype=torch.float32))[0].double().numpy()
+    desc = {k: v[test] for k, v in descriptors(kondo_set(), inside.rows, inside.params).items()}
+    expected = correlations(mu, desc, report["active"])
+    got = {(c["latent"], c["descriptor"]): c["spearman"] for c in report["correlations"]}
+    assert got and all(got[key] == pytest.approx(value[1], abs=1e-6) for key, value in expected.items())
+    s_in = ood_scores(model, metadata["ood"], inside.x[test])["score"]
+    s_out = ood_scores(model, metadata["ood"], load_vae_data(outside_set(), "G_tau").x)["score"]
+    assert report["ood"]["outside.h5"]["roc_auc"] == pytest.approx(_auc(s_in, s_out), abs=1e-12)
+    assert (tmp_path / "report" / "ood.png").is_file()

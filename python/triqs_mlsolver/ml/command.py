@@ -115,6 +115,9 @@ def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", dest="run_archive", metavar="ARCHIVE.h5", help="a `dmft bethe` archive drawn as a path on the latent map")
     parser.add_argument("--symbolic", action="store_true",
                         help="symbolic regression of the most Kondo-like latent and of log T_K (needs gplearn)")
+    parser.add_argument("--ood", nargs="+", default=[], metavar="FILE.h5",
+                        help="dataset files outside the training box: ROC AUC of the OOD score against the held-out "
+                             "samples")
 
 
 def run_explore(args: argparse.Namespace, run: list | None = None) -> int:
@@ -122,6 +125,6 @@ def run_explore(args: argparse.Namespace, run: list | None = None) -> int:
     from .explore import explore
 
     name = os.path.basename(args.run_archive) if args.run_archive else ""
-    index = explore(args.vae, args.data, args.out, run=run, run_name=name, symbolic=args.symbolic)
+    index = explore(args.vae, args.data, args.out, run=run, run_name=name, symbolic=args.symbolic, ood=args.ood)
     print(f"report written to {index}")
     return 0

@@ -14,7 +14,12 @@ Spearman correlations of each active latent with the physical descriptors of the
 active latent swept over [-2.5, 2.5], the others at 0) decoded into the representation.  With
 ``--run ARCHIVE`` (a ``dmft bethe`` archive, read by the command line) the last iteration of every U is
 encoded and drawn as a path on the latent map of the dataset; with ``--symbolic`` the most Kondo-like
-latent and log T_K itself are fitted by symbolic regression (:mod:`.symbolic`), next to Haldane's formula.
+latent and log T_K itself are fitted by symbolic regression (:mod:`.symbolic`), next to Haldane's formula;
+with ``--ood FILE ...`` (datasets outside the training box) the out-of-distribution score
+(:mod:`.ood`) of their samples is set against that of the held-out samples (ROC AUC, histogram).
+
+When the dataset is the VAE's own training set, the correlations and the symbolic regression use
+its held-out test split only (the file rows stored in the VAE at training); the maps show every sample.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import torch
 
 from ..data.schema import open_dataset
 from ..errors import InvalidParameterError
+from .ood import DEFAULT_MAX_OOD, ood_scores, roc_auc
 from .vae_training import load_vae, load_vae_data
 
-__all__ = ["ACTIVE_KL", "descriptors", "correlations", "encode_run", "explore"]
+__all__ = ["ACTIVE_KL", "descriptors", "correlations", "held_out", "encode_run", "ood_section", "explore"]
 
 ACTIVE_KL = 0.1
 """A latent dimension is active when its KL, averaged over the samples, exceeds this (nats)."""
@@ -69,6 +75,16 @@ def correlations(latents: np.ndarray, desc: dict, active) -> dict:
             out[(int(k), name)] = (float(pearsonr(latents[ok, k], values[ok]).statistic),
                                    float(spearmanr(latents[ok, k], values[ok]).statistic), int(ok.sum()))
     return out
+
+
+def held_out(meta: dict, data) -> np.ndarray | None:
+    """Mask of the samples of ``data`` in the VAE's test split, or ``None`` when ``data`` is not the VAE's
+    training set (another configuration digest) or the VAE stores no split."""
+    rows = meta.get("test_rows")
+    if rows is None or not set(data.digests) <= set(meta.get("datasets", [])):
+        return None
+    mask = np.isin(data.rows, np.asarray(rows, dtype=int))
+    return mask if mask.any() else None
 
 
 def encode_run(model, representation: str, run: list) -> tuple:
@@ -125,11 +141,50 @@ def symbolic_section(latents: np.ndarray, desc: dict, params: dict, corr: dict, 
     return "<h2>Symbolic regression (Kondo regime)</h2>" + "".join(parts), out
 
 
-def explore(vae_path, data_path, out_dir, run=None, run_name: str = "", symbolic: bool = False) -> str:
+def ood_section(model, meta: dict, inside, outside: dict, plt, out_dir: str) -> tuple:
+    """The OOD score of the in-distribution samples ``inside`` (a :class:`VAEData`) against each dataset of
+    ``outside`` (name -> :class:`VAEData`): ROC AUC, fraction above :data:`DEFAULT_MAX_OOD`, a histogram;
+    returns ``(html, json-able dict)``."""
+    score = lambda d: ood_scores(model, meta["ood"], d.x, d.norm)["score"]  # noqa: E731
+    s_in = score(inside)
+    scores = {name: score(d) for name, d in outside.items()}
+    if len(scores) > 1:
+        scores["all outside"] = np.concatenate(list(scores.values()))
+    out = {"inside": {"samples": int(s_in.size), "flagged": float(np.mean(s_in > DEFAULT_MAX_OOD))}}
+    rows = [f"<tr><td>held out (inside)</td><td>{s_in.size}</td><td>{np.median(s_in):.3g}</td>"
+            f"<td>{out['inside']['flagged']:.1%}</td><td></td></tr>"]
+    for name, s in scores.items():
+        out[name] = {"samples": int(s.size), "flagged": float(np.mean(s > DEFAULT_MAX_OOD)), "roc_auc": roc_auc(s_in, s)}
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{s.size}</td><td>{np.median(s):.3g}</td>"
+                    f"<td>{out[name]['flagged']:.1%}</td><td>{out[name]['roc_auc']:.3f}</td></tr>")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bins = np.linspace(np.log10(min(s.min() for s in (s_in, *scores.values()))),
+                       np.log10(max(s.max() for s in (s_in, *scores.values()))), 50)
+    ax.hist(np.log10(s_in), bins=bins, density=True, alpha=0.5, label="held out (inside)")
+    for name, s in scores.items():
+        if name != "all outside":
+            ax.hist(np.log10(s), bins=bins, density=True, histtype="step", lw=1.5, label=name)
+    ax.axvline(np.log10(DEFAULT_MAX_OOD), color="k", ls="--", lw=1)
+    ax.set_xlabel("log10 OOD score")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, "ood.png"), dpi=90)
+    plt.close(fig)
+    page = ("<h2>Out-of-distribution score</h2><p>score = max(r/r_99, d/d_99) (reconstruction error and latent "
+            f"Mahalanobis distance over their validation 99th percentiles); flagged: score &gt; {DEFAULT_MAX_OOD}. "
+            "ROC AUC: probability that a sample from outside scores higher than a held-out one.</p>"
+            "<table><tr><th>samples</th><th>N</th><th>median score</th><th>flagged</th><th>ROC AUC</th></tr>"
+            f"{''.join(rows)}</table><img src='ood.png' style='max-width:100%'>")
+    return page, out
+
+
+def explore(vae_path, data_path, out_dir, run=None, run_name: str = "", symbolic: bool = False,
+            ood=()) -> str:
     """Write the report of the module doc into ``out_dir``; returns the path of ``index.html``.
 
     ``run``: the points of a DMFT run to draw on the latent map (see :func:`encode_run`); ``symbolic``:
-    add the symbolic regression of the most Kondo-like latent and of log T_K (needs gplearn)."""
+    add the symbolic regression of the most Kondo-like latent and of log T_K (needs gplearn); ``ood``:
+    dataset files outside the training box, scored against the held-out samples."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -145,7 +200,12 @@ def explore(vae_path, data_path, out_dir, run=None, run_name: str = "", symbolic
     order = [int(k) for k in np.argsort(kl)[::-1]]
     active = [k for k in order if kl[k] > ACTIVE_KL]
     desc = descriptors(data_path, data.rows, data.params)
-    corr = correlations(latents, desc, active)
+    mask = held_out(meta, data)
+    scope = (f"the VAE's held-out test split ({int(mask.sum())} samples)" if mask is not None
+             else f"all {len(latents)} samples (the dataset is not the VAE's training set)")
+    mask = np.ones(len(latents), bool) if mask is None else mask
+    held = {name: values[mask] for name, values in desc.items()}
+    corr = correlations(latents[mask], held, active)
     os.makedirs(out_dir, exist_ok=True)
     figures = []
 
@@ -205,7 +265,12 @@ def explore(vae_path, data_path, out_dir, run=None, run_name: str = "", symbolic
         f"<tr><td>z{k}</td><td>{html.escape(name)}</td><td>{p:+.3f}</td><td>{s:+.3f}</td><td>{m}</td></tr>"
         for (k, name), (p, s, m) in sorted(corr.items(), key=lambda item: -abs(item[1][1])))
     images = "".join(f"<h2>{title}</h2><img src='{name}' style='max-width:100%'>" for title, name in figures)
-    sr_html, sr_json = symbolic_section(latents, desc, data.params, corr) if symbolic else ("", {})
+    sr_html, sr_json = (symbolic_section(latents[mask], held, {k: v[mask] for k, v in data.params.items()}, corr)
+                        if symbolic else ("", {}))
+    ood_html, ood_json = "", {}
+    if ood:
+        outside = {os.path.basename(os.fspath(path)): load_vae_data(path, representation) for path in ood}
+        ood_html, ood_json = ood_section(model, meta, data.subset(np.flatnonzero(mask)), outside, plt, out_dir)
     metrics = meta.get("metrics", {})
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>VAE latent report</title>
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:2px 10px;text-align:right}}</style></head><body>
@@ -217,13 +282,14 @@ relative L2 reconstruction error {metrics.get('relative_l2', float('nan')):.3e} 
 <h2>KL per latent dimension (nats, mean over the samples)</h2>
 <table><tr><th>latent</th><th>KL</th><th>active</th></tr>{rows}</table>
 <h2>Correlations of the active latents with the descriptors</h2>
+<p>Over {scope}.</p>
 <table><tr><th>latent</th><th>descriptor</th><th>Pearson</th><th>Spearman</th><th>samples</th></tr>{corr_rows}</table>
-{images}{sr_html}</body></html>"""
+{images}{sr_html}{ood_html}</body></html>"""
     index = os.path.join(out_dir, "index.html")
     with open(index, "w", encoding="utf-8") as handle:
         handle.write(page)
     with open(os.path.join(out_dir, "correlations.json"), "w", encoding="utf-8") as handle:
-        json.dump({"kl": [float(v) for v in kl], "active": active,
+        json.dump({"kl": [float(v) for v in kl], "active": active, "scope": scope, "ood": ood_json,
                    "correlations": [{"latent": k, "descriptor": name, "pearson": p, "spearman": s, "samples": m}
                                     for (k, name), (p, s, m) in corr.items()], "symbolic": sr_json}, handle, indent=1)
     return index

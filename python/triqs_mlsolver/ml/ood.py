@@ -19,7 +19,7 @@ import torch
 
 from .vae import GreenVAE
 
-__all__ = ["QUANTILE", "DEFAULT_MAX_OOD", "ood_statistics", "ood_scores"]
+__all__ = ["QUANTILE", "DEFAULT_MAX_OOD", "ood_statistics", "ood_scores", "roc_auc"]
 
 QUANTILE = 0.99
 """The validation quantile that each measure is divided by."""
@@ -58,3 +58,14 @@ def ood_scores(model: GreenVAE, stats: dict, x: np.ndarray, norm: np.ndarray | N
     recon, mahal, mu = _measures(model, np.asarray(x, dtype=float), norm, mean, np.linalg.inv(cov))
     score = np.maximum(recon / stats["recon_q"], mahal / stats["mahalanobis_q"])
     return {"score": score, "reconstruction": recon, "mahalanobis": mahal, "latent": mu}
+
+
+def roc_auc(inside: np.ndarray, outside: np.ndarray) -> float:
+    """Area under the ROC curve of a score that should be larger ``outside`` than ``inside``:
+    ``P(s_out > s_in) + P(s_out = s_in)/2`` over all pairs (the Mann-Whitney statistic)."""
+    from scipy.stats import rankdata  # noqa: PLC0415
+
+    inside, outside = np.asarray(inside, float), np.asarray(outside, float)
+    ranks = rankdata(np.concatenate([inside, outside]))  # ties get their mean rank
+    r_out = ranks[inside.size:].sum()
+    return float((r_out - outside.size * (outside.size + 1) / 2) / (inside.size * outside.size))

@@ -164,6 +164,7 @@ def train_vae(path, options: VAEOptions = VAEOptions(), *, progress: bool = True
         "ood": ood,
         "datasets": data.digests,
         "dataset_files": [os.path.abspath(os.fspath(path))],
+        "test_rows": [int(r) for r in data.rows[test_idx]],
     }
     return model, metadata
 
