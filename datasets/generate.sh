@@ -16,5 +16,5 @@ sets=("$@")
 for set in "${sets[@]}"; do
   "$VENV/bin/mpiexec" -n "$NP" "$VENV/bin/triqs-mlsolver" generate "datasets/$set.toml" --out "$DATA/$set.h5" \
     --order random
-  "$VENV/bin/triqs-mlsolver" inspect "$DATA/$set.h5" | head -20
+  "$VENV/bin/triqs-mlsolver" inspect "$DATA/$set.h5" | sed -n 1,20p  # not head: its early exit fails the pipe
 done
