@@ -17,7 +17,7 @@ from conftest import requires_matplotlib  # noqa: E402
 from data_helpers import write_config  # noqa: E402
 from triqs_mlsolver.errors import DatasetSchemaError, InvalidParameterError, ModelFileError  # noqa: E402
 from triqs_mlsolver.features import sum_rule_vector  # noqa: E402
-from triqs_mlsolver.ml.vae import GreenVAE  # noqa: E402
+from triqs_mlsolver.ml.vae import IRREPS, GreenVAE, SymmetricGreenVAE  # noqa: E402
 
 KONDO_TOML = """
 seed = 9
@@ -65,9 +65,10 @@ def trained(representation: str):
 
 
 @pytest.mark.parametrize("representation", ["G_tau", "G_l", "A_w"])
-def test_decoded_outputs_obey_the_representation_exactly(representation):
+@pytest.mark.parametrize("cls", [GreenVAE, SymmetricGreenVAE])
+def test_decoded_outputs_obey_the_representation_exactly(representation, cls):
     torch.manual_seed(1)
-    model = GreenVAE(representation, 40, latent=3, hidden=16, depth=1, dw=0.1)
+    model = cls(representation, 40, latent=3, hidden=16, depth=1, dw=0.1)
     z = 3.0 * torch.randn(64, 3)
     norm = torch.rand(64, 2) + 0.5
     with torch.no_grad():
@@ -80,6 +81,31 @@ def test_decoded_outputs_obey_the_representation_exactly(representation):
     else:
         assert np.all(out >= 0)
         np.testing.assert_allclose(out.sum(-1) * 0.1, norm.numpy(), rtol=1e-5)
+
+
+def _mirror(representation: str, x: np.ndarray) -> np.ndarray:
+    """The particle-hole mirror written out: G(tau) -> G(beta - tau), G_l -> (-1)^l G_l, A(w) -> A(-w)."""
+    if representation == "G_l":
+        return x * (-1.0) ** np.arange(x.shape[-1])
+    return x[..., ::-1].copy()
+
+
+@pytest.mark.parametrize("representation", ["G_tau", "G_l", "A_w"])
+def test_symmetric_vae_latents_have_the_parity_of_their_irrep(representation):
+    """mu(P x) = chi_P mu(x), mu(S x) = chi_S mu(x) (S: spins swapped), and the decoder maps chi(g) z to g D(z)."""
+    torch.manual_seed(2)
+    model = SymmetricGreenVAE(representation, 31, latent=8, hidden=24, depth=2, dw=0.1).eval()
+    x = np.random.default_rng(3).normal(size=(5, 2, 31))
+    chi = np.array(IRREPS * 2, dtype=float)  # latent k: IRREPS[k % 4]
+    encode = lambda a: model.encode(torch.as_tensor(a.copy(), dtype=torch.float32))[0].detach().double().numpy()  # noqa: E731
+    decode = lambda z: model.decode(torch.as_tensor(z, dtype=torch.float32)).detach().double().numpy()  # noqa: E731
+    mu = encode(x)
+    np.testing.assert_allclose(encode(_mirror(representation, x)), chi[:, 0] * mu, atol=1e-5)
+    np.testing.assert_allclose(encode(x[:, ::-1]), chi[:, 1] * mu, atol=1e-5)
+    np.testing.assert_allclose(encode(_mirror(representation, x[:, ::-1])), chi[:, 0] * chi[:, 1] * mu, atol=1e-5)
+    z = np.random.default_rng(4).normal(size=(5, 8))
+    np.testing.assert_allclose(decode(chi[:, 0] * z), _mirror(representation, decode(z)), atol=1e-5)
+    np.testing.assert_allclose(decode(chi[:, 1] * z), decode(z)[:, ::-1], atol=1e-5)
 
 
 @pytest.mark.parametrize("representation", ["G_tau", "A_w"])
@@ -120,6 +146,14 @@ def test_bad_input_is_a_clear_error(tmp_path):
         del f["reference/A_w"]
     with pytest.raises(DatasetSchemaError, match="reference/A_w"):
         load_vae_data(copy, "A_w")
+    from triqs_mlsolver.ml.vae_training import train_vae
+
+    shifted = tmp_path / "shifted_grid.h5"
+    shutil.copy(kondo_set(), shifted)
+    with h5py.File(shifted, "r+") as f:
+        f["meshes/w"][...] = f["meshes/w"][...] + 0.5
+    with pytest.raises(InvalidParameterError, match="symmetric about w = 0"):
+        train_vae(shifted, VAEOptions(representation="A_w", architecture="vae_sym/1", epochs=1), progress=False)
 
 
 def test_train_vae_command(tmp_path, capsys):
@@ -127,9 +161,13 @@ def test_train_vae_command(tmp_path, capsys):
 
     out = tmp_path / "v.pt"
     assert main(["train-vae", str(kondo_set()), "--input", "G_l", "--latent", "2", "--hidden", "32", "--epochs", "20",
-                 "--warmup", "5", "--out", str(out), "--quiet"]) == 0
+                 "--warmup", "5", "--architecture", "vae_sym/1", "--out", str(out), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "reconstruction error" in text and out.is_file()
+    from triqs_mlsolver.ml.vae_training import load_vae
+
+    model, meta = load_vae(out, "G_l")
+    assert isinstance(model, SymmetricGreenVAE) and meta["architecture"]["name"] == "vae_sym/1"
     assert main(["train-vae", str(kondo_set()), "--latent", "0", "--out", str(out)]) == 2
     assert "latent" in capsys.readouterr().err
 

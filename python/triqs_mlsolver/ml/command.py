@@ -83,6 +83,8 @@ def add_train_vae_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="VAE.pt", help="model file written")
     parser.add_argument("--input", default="G_tau", help="representation: G_tau, G_l or A_w (default G_tau)")
     parser.add_argument("--latent", type=int, default=10, help="latent dimensions (default 10)")
+    parser.add_argument("--architecture", default="vae_mlp/1",
+                        help="vae_mlp/1 or vae_sym/1 (particle-hole and spin-flip symmetric latents; default vae_mlp/1)")
     parser.add_argument("--kl", type=float, default=1.0, help="weight of the KL term (1: the ELBO; default 1)")
     parser.add_argument("--hidden", type=int, default=256, help="width of the hidden layers (default 256)")
     parser.add_argument("--depth", type=int, default=2, help="hidden layers of encoder and decoder (default 2)")
@@ -95,7 +97,7 @@ def add_train_vae_arguments(parser: argparse.ArgumentParser) -> None:
 def run_train_vae(args: argparse.Namespace) -> int:
     from .vae_training import VAEOptions, save_vae, train_vae
 
-    options = VAEOptions(representation=args.input, latent=args.latent, kl=args.kl, hidden=args.hidden,
+    options = VAEOptions(representation=args.input, architecture=args.architecture, latent=args.latent, kl=args.kl, hidden=args.hidden,
                          depth=args.depth, epochs=args.epochs, warmup=args.warmup, seed=args.seed)
     model, metadata = train_vae(args.data, options, progress=not args.quiet)
     save_vae(args.out, model, metadata)

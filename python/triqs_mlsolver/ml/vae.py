@@ -12,6 +12,15 @@ with outputs that respect the representation exactly:
 
 where ``norm_s`` is the weight of the input spectrum on the grid (the broadened A(w) of a finite
 window holds slightly less than 1).  Architectures are frozen under versioned names.
+
+``vae_sym/1`` (:class:`SymmetricGreenVAE`) builds in the two exact symmetries of the Anderson model,
+the particle-hole mirror ``P`` (``eps_d -> -U - eps_d``, ``B -> -B``: ``G_s(tau) -> G_s(beta - tau)``,
+``G_l -> (-1)^l G_l``, ``A(w) -> A(-w)``) and the spin flip ``S`` (``B -> -B``: up and down swapped).
+Latent ``k`` transforms with the characters ``(chi_P, chi_S)`` of :data:`IRREPS` ``[k % 4]``: the encoder
+mean is ``mu(x) = 1/4 sum_g chi(g) E(g x)``, its log variance the plain group average, the decoder
+``D(z) = 1/4 sum_g g D'(chi(g) z)``, so ``mu(g x) = chi(g) mu(x)`` and ``D(chi(g) z) = g D(z)`` exactly.  The
+particle-hole asymmetry ``(U + 2 eps_d)/Gamma`` (odd under P, even under S) and the field (odd under
+both) can then only live in latents of their own parity, apart from the even physics (Kondo scale).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from torch import nn
 
 from ..features import sum_rule_vector
 
-__all__ = ["REPRESENTATIONS", "VAE_ARCHITECTURES", "GreenVAE"]
+__all__ = ["REPRESENTATIONS", "IRREPS", "VAE_ARCHITECTURES", "GreenVAE", "SymmetricGreenVAE"]
 
 REPRESENTATIONS = ("G_tau", "G_l", "A_w")
 """Representations a VAE can be trained on (dataset paths ``reference/<name>``)."""
@@ -82,5 +91,48 @@ class GreenVAE(nn.Module):
         return self.decode(z, norm), mu, logvar
 
 
-VAE_ARCHITECTURES = {"vae_mlp/1": GreenVAE}
+IRREPS = ((1, 1), (-1, 1), (-1, -1), (1, -1))
+"""Characters ``(chi_P, chi_S)`` of latent ``k`` of ``vae_sym/1``: ``IRREPS[k % 4]`` (module doc)."""
+
+
+class SymmetricGreenVAE(GreenVAE):
+    """``vae_sym/1``: :class:`GreenVAE` made exactly equivariant under the particle-hole mirror ``P`` and the spin
+    flip ``S`` by group averaging (module doc).  ``A_w`` needs a grid symmetric about ``w = 0``."""
+
+    def __init__(self, representation: str, n: int, latent: int = 10, hidden: int = 256, depth: int = 2,
+                 dw: float = 1.0) -> None:
+        super().__init__(representation, n, latent, hidden, depth, dw)
+        chars = torch.tensor([IRREPS[k % 4] for k in range(latent)], dtype=torch.float32)
+        self.register_buffer("chi_p", chars[:, 0])
+        self.register_buffer("chi_s", chars[:, 1])
+        self.register_buffer("l_parity", (-1.0) ** torch.arange(n, dtype=torch.float32))
+
+    def _mirror(self, x: torch.Tensor) -> torch.Tensor:
+        """``P``: ``tau -> beta - tau`` (G_tau), ``(-1)^l`` (G_l), ``w -> -w`` (A_w)."""
+        return x * self.l_parity if self.representation == "G_l" else torch.flip(x, dims=(-1,))
+
+    def _group(self):
+        """``(act, chi, swaps)`` of e, P, S, PS: the action on ``(N, 2, n)`` arrays, the latent characters, and
+        whether the element swaps the spins."""
+        one = torch.ones_like(self.chi_p)
+        flip = lambda x: torch.flip(x, dims=(-2,))  # noqa: E731 (spin swap)
+        return ((lambda x: x, one, False), (self._mirror, self.chi_p, False), (flip, self.chi_s, True),
+                (lambda x: flip(self._mirror(x)), self.chi_p * self.chi_s, True))
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu = logvar = 0.0
+        for act, chi, _ in self._group():
+            m, lv = super().encode(act(x))
+            mu, logvar = mu + 0.25 * chi * m, logvar + 0.25 * lv
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor, norm: torch.Tensor | None = None) -> torch.Tensor:
+        out = 0.0
+        for act, chi, swaps in self._group():
+            weight = None if norm is None else torch.flip(norm, dims=(-1,)) if swaps else norm
+            out = out + 0.25 * act(super().decode(chi * z, weight))
+        return out
+
+
+VAE_ARCHITECTURES = {"vae_mlp/1": GreenVAE, "vae_sym/1": SymmetricGreenVAE}
 """Released VAE architectures: versioned name -> module class."""

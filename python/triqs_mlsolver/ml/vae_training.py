@@ -44,6 +44,8 @@ class VAEOptions(Options):
     """Settings of ``triqs-mlsolver train-vae``."""
 
     representation: str = option("the input: G_tau, G_l or A_w", "G_tau", check=choice(REPRESENTATIONS))
+    architecture: str = option("vae_mlp/1, or vae_sym/1 (exactly equivariant under the particle-hole mirror and the "
+                               "spin flip, see ml/vae.py)", "vae_mlp/1", check=choice(tuple(VAE_ARCHITECTURES)))
     latent: int = option("latent dimensions", 10, check=integer(1, 1024))
     kl: float = option("weight of the KL term (1: the ELBO)", 1.0, check=nonnegative())
     hidden: int = option("width of the hidden layers", 256, check=integer(1, 65536))
@@ -60,7 +62,8 @@ class VAEOptions(Options):
 @dataclass
 class VAEData:
     """``x`` ``(N, 2, n)`` of one representation, ``norm`` ``(N, 2)`` (weight per spin), the sample parameters
-    (columns of samples/params), the group ids and families, the grid step ``dw`` (A_w), the digests."""
+    (columns of samples/params), the group ids and families, the grid step ``dw`` (A_w), the digests, the file
+    rows, and whether the real-frequency grid is symmetric about ``w = 0``."""
 
     x: np.ndarray
     norm: np.ndarray
@@ -70,10 +73,11 @@ class VAEData:
     dw: float
     digests: list
     rows: np.ndarray
+    grid_symmetric: bool = True
 
     def subset(self, index: np.ndarray) -> "VAEData":
         return VAEData(self.x[index], self.norm[index], {k: v[index] for k, v in self.params.items()},
-                       self.groups[index], self.family[index], self.dw, self.digests, self.rows[index])
+                       self.groups[index], self.family[index], self.dw, self.digests, self.rows[index], self.grid_symmetric)
 
 
 def load_vae_data(path, representation: str) -> VAEData:
@@ -97,7 +101,7 @@ def load_vae_data(path, representation: str) -> VAEData:
     if representation == "G_l":
         x = x / params["beta"][:, None, None]
     norm = x.sum(-1) * dw if representation == "A_w" else np.ones(x.shape[:2])
-    return VAEData(x, norm, params, groups, family, dw, [digest], rows)
+    return VAEData(x, norm, params, groups, family, dw, [digest], rows, bool(np.allclose(w, -w[::-1], atol=1e-9 * dw)))
 
 
 def _free_energy(model: GreenVAE, x, norm, kl_weight: float, scale: float):
@@ -117,8 +121,12 @@ def train_vae(path, options: VAEOptions = VAEOptions(), *, progress: bool = True
         raise InvalidParameterError(f"{data.x.shape[0]} samples are too few to split into training, validation and "
                                     "test sets: allowed is at least 3 groups (hundreds for a meaningful VAE).")
     train, val, test = (data.subset(i) for i in (train_idx, val_idx, test_idx))
+    if options.architecture == "vae_sym/1" and options.representation == "A_w" and not data.grid_symmetric:
+        raise InvalidParameterError(f"architecture vae_sym/1 on A_w needs a real-frequency grid symmetric about w = 0 "
+                                    f"(the particle-hole mirror maps w to -w); {os.fspath(path)!r} has another.")
     n = data.x.shape[-1]
-    model = GreenVAE(options.representation, n, options.latent, options.hidden, options.depth, data.dw)
+    model = VAE_ARCHITECTURES[options.architecture](options.representation, n, options.latent, options.hidden,
+                                                    options.depth, data.dw)
     flat = train.x.reshape(train.x.shape[0], -1)
     model.set_normalization(flat.mean(0), flat.std(0))
     scale = RECON_SIGMA * float(np.sqrt(np.mean(flat.var(0))))
@@ -156,7 +164,7 @@ def train_vae(path, options: VAEOptions = VAEOptions(), *, progress: bool = True
     ood = ood_statistics(model, train.x, train.norm, val.x, val.norm)
     metadata = {
         "representation": options.representation,
-        "architecture": {"name": "vae_mlp/1", "n": n, "latent": options.latent, "hidden": options.hidden,
+        "architecture": {"name": options.architecture, "n": n, "latent": options.latent, "hidden": options.hidden,
                          "depth": options.depth, "dw": data.dw},
         "training": {**dataclasses.asdict(options), "best_epoch": best_epoch, "seconds": time.perf_counter() - start,
                      "sizes": {"train": len(train_idx), "validation": len(val_idx), "test": len(test_idx)}},
@@ -199,7 +207,8 @@ def load_vae(path, representation: str | None = None) -> tuple:
     if representation is not None and metadata["representation"] != representation:
         raise ModelFileError(f"model file {os.fspath(path)!r} encodes {metadata['representation']}, not "
                              f"{representation}: train a VAE on {representation} (train-vae --input).")
-    model = GreenVAE(metadata["representation"], arch["n"], arch["latent"], arch["hidden"], arch["depth"], arch["dw"])
+    model = VAE_ARCHITECTURES[arch["name"]](metadata["representation"], arch["n"], arch["latent"], arch["hidden"],
+                                            arch["depth"], arch["dw"])
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
