@@ -28,7 +28,8 @@ class SampleSet:
 
     ``g_ref_l`` ``(N, 2, n_l)``, ``g_ref_tau`` ``(N, 2, n_tau)``, ``z_ref``/``n_ref`` ``(N, 2)``;
     ``g0_inv_iw0`` ``(N, 2)``: ``G0_s(i w_0)^-1`` (for Z of a prediction); ``groups``: group ids
-    (unique across files); ``family``: family names; ``digests``: config digests of the files.
+    (unique across files); ``family``: family names; ``rows``: the row of each sample in its file;
+    ``digests``: config digests of the files.
     """
 
     features: np.ndarray
@@ -45,6 +46,7 @@ class SampleSet:
     g0_inv_iw0: np.ndarray
     groups: np.ndarray
     family: np.ndarray
+    rows: np.ndarray
     digests: list
     n_l_out: int
 
@@ -139,7 +141,7 @@ def load_samples(paths, layout: FeatureLayout, require: tuple = ()) -> SampleSet
         features=features, beta=beta, params={**params, "eps_d": eps_d, "field": field, "Delta_1": delta_1},
         g_l=g_l, g_tau=per_solver("g_tau"), z={s: _z(v, beta) for s, v in per_solver("sigma_iw0").items()},
         density=per_solver("density"), g_ref_l=cat("g_ref_l"), g_ref_tau=cat("g_ref_tau"), z_ref=cat("z_ref"),
-        n_ref=cat("n_ref"), g0_inv_iw0=g0_inv, groups=groups, family=cat("family"),
+        n_ref=cat("n_ref"), g0_inv_iw0=g0_inv, groups=groups, family=cat("family"), rows=cat("rows"),
         digests=[p["digest"] for p in parts], n_l_out=n_l.pop())
 
 
