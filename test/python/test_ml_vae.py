@@ -257,6 +257,9 @@ def test_explore_uses_the_held_out_split_and_scores_files_outside_the_box(tmp_pa
     model, metadata = trained("G_tau")
     save_vae(tmp_path / "vae.pt", model, metadata)
     explore(tmp_path / "vae.pt", kondo_set(), tmp_path / "report", ood=[outside_set()])
+    spectral, spectral_meta = trained("A_w")
+    save_vae(tmp_path / "vae_a.pt", spectral, spectral_meta)
+    explore(tmp_path / "vae.pt", kondo_set(), tmp_path / "both", ood=[outside_set()], ood_vaes=[tmp_path / "vae_a.pt"])
     report = json.loads((tmp_path / "report" / "correlations.json").read_text())
     inside = load_vae_data(kondo_set(), "G_tau")
     test = split_groups(inside.groups, 0)[2]
@@ -271,3 +274,9 @@ def test_explore_uses_the_held_out_split_and_scores_files_outside_the_box(tmp_pa
     s_out = ood_scores(model, metadata["ood"], load_vae_data(outside_set(), "G_tau").x)["score"]
     assert report["ood"]["outside.h5"]["roc_auc"] == pytest.approx(_auc(s_in, s_out), abs=1e-12)
     assert (tmp_path / "report" / "ood.png").is_file()
+    a_in, a_out = (load_vae_data(path, "A_w") for path in (kondo_set(), outside_set()))
+    both_in = np.maximum(s_in, ood_scores(spectral, spectral_meta["ood"], a_in.x[test], a_in.norm[test])["score"])
+    both_out = np.maximum(s_out, ood_scores(spectral, spectral_meta["ood"], a_out.x, a_out.norm)["score"])
+    both = json.loads((tmp_path / "both" / "correlations.json").read_text())["ood"]
+    assert both["outside.h5"]["roc_auc"] == pytest.approx(_auc(both_in, both_out), abs=1e-12)
+    assert both["inside"]["flagged"] == pytest.approx(np.mean(both_in > 1.0))

@@ -120,6 +120,9 @@ def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ood", nargs="+", default=[], metavar="FILE.h5",
                         help="dataset files outside the training box: ROC AUC of the OOD score against the held-out "
                              "samples")
+    parser.add_argument("--ood-vae", nargs="+", default=[], metavar="VAE.pt",
+                        help="with --ood: further VAEs (other representations of the same data) whose OOD scores "
+                             "combine with this VAE's by the maximum")
 
 
 def run_explore(args: argparse.Namespace, run: list | None = None) -> int:
@@ -127,6 +130,7 @@ def run_explore(args: argparse.Namespace, run: list | None = None) -> int:
     from .explore import explore
 
     name = os.path.basename(args.run_archive) if args.run_archive else ""
-    index = explore(args.vae, args.data, args.out, run=run, run_name=name, symbolic=args.symbolic, ood=args.ood)
+    index = explore(args.vae, args.data, args.out, run=run, run_name=name, symbolic=args.symbolic, ood=args.ood,
+                    ood_vaes=args.ood_vae)
     print(f"report written to {index}")
     return 0

@@ -141,16 +141,28 @@ def symbolic_section(latents: np.ndarray, desc: dict, params: dict, corr: dict, 
     return "<h2>Symbolic regression (Kondo regime)</h2>" + "".join(parts), out
 
 
-def ood_section(model, meta: dict, inside, outside: dict, plt, out_dir: str) -> tuple:
-    """The OOD score of the in-distribution samples ``inside`` (a :class:`VAEData`) against each dataset of
-    ``outside`` (name -> :class:`VAEData`): ROC AUC, fraction above :data:`DEFAULT_MAX_OOD`, a histogram;
-    returns ``(html, json-able dict)``."""
-    score = lambda d: ood_scores(model, meta["ood"], d.x, d.norm)["score"]  # noqa: E731
-    s_in = score(inside)
-    scores = {name: score(d) for name, d in outside.items()}
+def ood_section(vaes: list, data_path, inside_rows: np.ndarray, outside: list, plt, out_dir: str) -> tuple:
+    """The OOD score of the dataset rows ``inside_rows`` of ``data_path`` against every sample of the dataset files
+    ``outside``: ROC AUC, fraction above :data:`DEFAULT_MAX_OOD`, a histogram; returns ``(html, json-able dict)``.
+
+    ``vaes`` holds ``(model, metadata)`` pairs; with several (e.g. one on G_tau, one on A_w) a sample's score is
+    the largest of theirs, each VAE scoring its own representation of the sample."""
+    def score(path, rows=None):
+        total = None
+        for model, meta in vaes:
+            d = load_vae_data(path, meta["representation"])
+            if rows is not None:
+                d = d.subset(np.flatnonzero(np.isin(d.rows, rows)))
+            s = ood_scores(model, meta["ood"], d.x, d.norm)["score"]
+            total = s if total is None else np.maximum(total, s)
+        return total
+
+    s_in = score(data_path, inside_rows)
+    scores = {os.path.basename(os.fspath(path)): score(path) for path in outside}
     if len(scores) > 1:
         scores["all outside"] = np.concatenate(list(scores.values()))
-    out = {"inside": {"samples": int(s_in.size), "flagged": float(np.mean(s_in > DEFAULT_MAX_OOD))}}
+    out = {"inside": {"samples": int(s_in.size), "flagged": float(np.mean(s_in > DEFAULT_MAX_OOD))},
+           "vaes": [f"{meta['representation']} ({meta['architecture']['name']})" for _, meta in vaes]}
     rows = [f"<tr><td>held out (inside)</td><td>{s_in.size}</td><td>{np.median(s_in):.3g}</td>"
             f"<td>{out['inside']['flagged']:.1%}</td><td></td></tr>"]
     for name, s in scores.items():
@@ -171,7 +183,8 @@ def ood_section(model, meta: dict, inside, outside: dict, plt, out_dir: str) -> 
     fig.savefig(os.path.join(out_dir, "ood.png"), dpi=90)
     plt.close(fig)
     page = ("<h2>Out-of-distribution score</h2><p>score = max(r/r_99, d/d_99) (reconstruction error and latent "
-            f"Mahalanobis distance over their validation 99th percentiles); flagged: score &gt; {DEFAULT_MAX_OOD}. "
+            "Mahalanobis distance over their validation 99th percentiles), the largest over the VAEs "
+            f"{html.escape(', '.join(out['vaes']))}; flagged: score &gt; {DEFAULT_MAX_OOD}. "
             "ROC AUC: probability that a sample from outside scores higher than a held-out one.</p>"
             "<table><tr><th>samples</th><th>N</th><th>median score</th><th>flagged</th><th>ROC AUC</th></tr>"
             f"{''.join(rows)}</table><img src='ood.png' style='max-width:100%'>")
@@ -179,12 +192,13 @@ def ood_section(model, meta: dict, inside, outside: dict, plt, out_dir: str) -> 
 
 
 def explore(vae_path, data_path, out_dir, run=None, run_name: str = "", symbolic: bool = False,
-            ood=()) -> str:
+            ood=(), ood_vaes=()) -> str:
     """Write the report of the module doc into ``out_dir``; returns the path of ``index.html``.
 
     ``run``: the points of a DMFT run to draw on the latent map (see :func:`encode_run`); ``symbolic``:
     add the symbolic regression of the most Kondo-like latent and of log T_K (needs gplearn); ``ood``:
-    dataset files outside the training box, scored against the held-out samples."""
+    dataset files outside the training box, scored against the held-out samples; ``ood_vaes``: further VAE files
+    (other representations) whose scores combine with this VAE's by the maximum."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -269,8 +283,8 @@ def explore(vae_path, data_path, out_dir, run=None, run_name: str = "", symbolic
                         if symbolic else ("", {}))
     ood_html, ood_json = "", {}
     if ood:
-        outside = {os.path.basename(os.fspath(path)): load_vae_data(path, representation) for path in ood}
-        ood_html, ood_json = ood_section(model, meta, data.subset(np.flatnonzero(mask)), outside, plt, out_dir)
+        vaes = [(model, meta)] + [load_vae(path) for path in ood_vaes]
+        ood_html, ood_json = ood_section(vaes, data_path, data.rows[mask], list(ood), plt, out_dir)
     metrics = meta.get("metrics", {})
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>VAE latent report</title>
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:2px 10px;text-align:right}}</style></head><body>
