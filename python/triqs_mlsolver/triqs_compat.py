@@ -123,10 +123,12 @@ def _triqs_operator(op: operators.Operator):
     triqs_operators = importlib.import_module("triqs.operators")
     result = triqs_operators.Operator()
     for monomial, coef in op:
-        term = triqs_operators.Operator(coef)
+        # Operator(x) takes a real x only: the coefficient (real or complex) multiplies the monomial instead
+        term = triqs_operators.Operator(1.0)
         for dagger, index in monomial:
             term = term * (triqs_operators.c_dag if dagger else triqs_operators.c)(*index)
-        result = result + term
+        coef = complex(coef)  # a Python number: numpy scalars do not multiply TRIQS operators reliably
+        result = result + (coef if coef.imag else coef.real) * term
     return result
 
 

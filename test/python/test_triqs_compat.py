@@ -99,3 +99,17 @@ def test_triqs_objects_convert_by_their_parameters():
     assert lean.mesh == MeshImFreq(10.0, "Fermion", 5)
     np.testing.assert_allclose(lean.data[:, 0, 0], 1.0 / (iw - 0.5), atol=1e-14)
     assert triqs_compat.to_triqs(g) is g
+
+
+@requires_triqs
+def test_operators_with_complex_coefficients_convert_to_triqs():
+    """The TRIQS operator built from our monomials equals the one TRIQS builds from the same formula."""
+    triqs_operators = importlib.import_module("triqs.operators")
+    ours = 2.0 * n("up", 0) * n("dn", 0) + (0.5 + 1j) * c_dag("up", 0) * c("dn", 0) - 0.25j * c_dag("dn", 0) * c("up", 0)
+    theirs = (2.0 * triqs_operators.n("up", 0) * triqs_operators.n("dn", 0)
+              + (0.5 + 1j) * triqs_operators.c_dag("up", 0) * triqs_operators.c("dn", 0)
+              - 0.25j * triqs_operators.c_dag("dn", 0) * triqs_operators.c("up", 0))
+    converted = triqs_compat.to_triqs(ours)
+    assert (converted - theirs).is_zero()
+    as_dict = lambda op: {str(monomial): complex(coef) for monomial, coef in op}  # noqa: E731
+    assert as_dict(converted) == as_dict(theirs) and len(as_dict(theirs)) == 3
