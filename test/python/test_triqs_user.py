@@ -79,6 +79,35 @@ def test_bethe_example_gives_the_same_numbers_with_triqs_as_without(tmp_path, me
         assert np.abs(lean["Sigma_iw-3"]["up"].data).max() > 0.1  # an interacting result, not zeros
 
 
+# ----------------------------------------------------------------------------- descriptors on the user's Gfs
+
+OWN_TRIQS_GF = textwrap.dedent(
+    """
+    import numpy as np
+    {first}
+    g = triqs.gf.Gf(mesh=triqs.gf.MeshImFreq(beta=10.0, S="Fermion", n_iw=16), target_shape=[2, 2])
+    {before_use}
+    g << inverse(iOmega_n - 0.5 - 0.25 * SemiCircular(1.0))
+    print(repr(g.data[16, 0, 0]), repr(g.data[16, 0, 1]))
+    """
+)
+
+
+@pytest.mark.parametrize("order", ["triqs first", "triqs_mlsolver first"])
+def test_our_descriptors_fill_a_users_own_triqs_gf_without_a_solver(order):
+    """A script that imports TRIQS first gets working descriptors from triqs_mlsolver.gf at once; one that imports
+    triqs_mlsolver.gf first gets them once the package has looked for TRIQS (here: triqs_compat.have_triqs())."""
+    first = {"triqs first": "import triqs.gf\nfrom triqs_mlsolver.gf import SemiCircular, iOmega_n, inverse",
+             "triqs_mlsolver first": "from triqs_mlsolver.gf import SemiCircular, iOmega_n, inverse\nimport triqs.gf"}
+    before_use = "" if order == "triqs first" else "from triqs_mlsolver import triqs_compat; triqs_compat.have_triqs()"
+    stdout = _python(OWN_TRIQS_GF.format(first=first[order], before_use=before_use), hide_triqs=False)
+    diagonal, off_diagonal = (complex(x) for x in stdout.split())
+    # closed form: g(iw) = 2 / (z + sqrt(z - D) sqrt(z + D)) of the semicircle (D = 1); here 1/(iw - 0.5 - g/4)
+    iw = 1j * np.pi / 10.0
+    semicircle = 2.0 / (iw + np.sqrt(iw - 1.0) * np.sqrt(iw + 1.0))
+    assert abs(diagonal - 1.0 / (iw - 0.5 - 0.25 * semicircle)) < 1e-14 and off_diagonal == 0
+
+
 # ----------------------------------------------------------------------------- h_int from TRIQS
 
 
