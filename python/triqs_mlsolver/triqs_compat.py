@@ -1,11 +1,14 @@
 """The boundary with TRIQS: the only module of the package that imports ``triqs``.
 
 TRIQS is optional.  :func:`have_triqs` tells whether ``triqs.gf`` can be imported (tried
-once, on first call, never when ``triqs_mlsolver`` itself is imported); :func:`gf_api`
-gives the Green's-function namespace to use (``triqs.gf`` when available, else
-:mod:`triqs_mlsolver.gf`); :func:`to_lean` and :func:`to_triqs` convert meshes, ``Gf``,
-``BlockGf`` and ``Operator`` objects across the boundary by their parameters and ``.data``.
-The rest of the package crosses the boundary only through these functions.
+once, on first call; ``import triqs_mlsolver`` calls it only when ``triqs.gf`` is already
+loaded, so that it never imports TRIQS itself); :func:`gf_api` gives the Green's-function
+namespace to use (``triqs.gf`` when available, else :mod:`triqs_mlsolver.gf`); :func:`to_lean`
+and :func:`to_triqs` convert meshes, ``Gf``, ``BlockGf`` and ``Operator`` objects across the
+boundary by their parameters and ``.data``.  When TRIQS is found, the lazy expressions and
+descriptors of :mod:`triqs_mlsolver.gf` are made TRIQS descriptors too, so that they fill real
+TRIQS Green's functions (:func:`_link_lazy_expressions`).  The rest of the package crosses the
+boundary only through these functions.
 """
 
 from __future__ import annotations
