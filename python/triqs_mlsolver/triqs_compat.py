@@ -85,7 +85,10 @@ def _link_lazy_expressions() -> None:
     """
     if lean_lazy._Root.__bases__ != (lean_lazy._Plain,):
         return
-    base = importlib.import_module("triqs.gf.descriptor_base").Base
+    try:
+        base = importlib.import_module("triqs.gf.descriptor_base").Base
+    except (ImportError, AttributeError):  # a TRIQS without this base class (3.0 to 3.3 have it): nothing to link
+        return
 
     class TriqsDescriptor(base):
         """Base of the lean lazy expressions once TRIQS is present: the TRIQS descriptor protocol."""
