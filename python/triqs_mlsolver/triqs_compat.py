@@ -1,11 +1,14 @@
 """The boundary with TRIQS: the only module of the package that imports ``triqs``.
 
 TRIQS is optional.  :func:`have_triqs` tells whether ``triqs.gf`` can be imported (tried
-once, on first call, never when ``triqs_mlsolver`` itself is imported); :func:`gf_api`
-gives the Green's-function namespace to use (``triqs.gf`` when available, else
-:mod:`triqs_mlsolver.gf`); :func:`to_lean` and :func:`to_triqs` convert meshes, ``Gf``,
-``BlockGf`` and ``Operator`` objects across the boundary by their parameters and ``.data``.
-The rest of the package crosses the boundary only through these functions.
+once, on first call; ``import triqs_mlsolver`` calls it only when ``triqs.gf`` is already
+loaded, so that it never imports TRIQS itself); :func:`gf_api` gives the Green's-function
+namespace to use (``triqs.gf`` when available, else :mod:`triqs_mlsolver.gf`); :func:`to_lean`
+and :func:`to_triqs` convert meshes, ``Gf``, ``BlockGf`` and ``Operator`` objects across the
+boundary by their parameters and ``.data``.  When TRIQS is found, the lazy expressions and
+descriptors of :mod:`triqs_mlsolver.gf` are made TRIQS descriptors too, so that they fill real
+TRIQS Green's functions (:func:`_link_lazy_expressions`).  The rest of the package crosses the
+boundary only through these functions.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from types import ModuleType
 from . import gf as lean_gf
 from . import meshes, operators
 from .errors import invalid_parameter
+from .gf import lazy as lean_lazy
 
 __all__ = ["have_triqs", "gf_api", "is_triqs_object", "to_lean", "to_triqs"]
 
@@ -28,11 +32,17 @@ _LEAN_TYPES = (
 
 @functools.lru_cache(maxsize=None)
 def have_triqs() -> bool:
-    """Whether TRIQS (``triqs.gf``) can be imported; the answer is cached."""
+    """Whether TRIQS (``triqs.gf``) can be imported; the answer is cached.
+
+    When it can, the lazy expressions and descriptors of :mod:`triqs_mlsolver.gf` become TRIQS
+    descriptors as well (see :func:`_link_lazy_expressions`), so that ``g << SemiCircular(1.0)``
+    fills a real TRIQS ``Gf`` or ``BlockGf`` too.  The Solver asks this on construction.
+    """
     try:
         importlib.import_module("triqs.gf")
     except ImportError:
         return False
+    _link_lazy_expressions()
     return True
 
 
@@ -52,6 +62,82 @@ def _unsupported(obj: object, direction: str) -> Exception:
         f"object to convert {direction}", f"{cls.__module__}.{cls.__qualname__}",
         "a mesh (MeshImFreq, MeshImTime, MeshLegendre, MeshReFreq), Gf, BlockGf or Operator",
     )
+
+
+# ----------------------------------------------------------------------------- lazy expressions on TRIQS Gfs
+
+
+def _lean_leaf(x):
+    """A lean copy of a TRIQS ``Gf``/``BlockGf`` leaf of an expression; any other leaf as it is."""
+    return to_lean(x) if is_triqs_object(x) else x
+
+
+def _link_lazy_expressions() -> None:
+    """Make every :class:`triqs_mlsolver.gf.LazyExpr` an instance of TRIQS's descriptor base class.
+
+    TRIQS's ``Gf.__lshift__`` takes, besides Gfs and scalars, only instances of
+    ``triqs.gf.lazy_expressions.LazyExprTerminal``; for an instance of ``triqs.gf.descriptor_base.Base``
+    it calls ``x(g)`` on a copy ``g`` of the target and copies the result in.  The base class
+    ``_Root`` of our expressions is given the bridge class below as its base: ``x(g)`` evaluates
+    the expression on a lean copy of ``g`` (TRIQS Gf leaves are converted by their mesh and data)
+    and writes the values into ``g.data``.  ``BlockGf << x`` goes block by block, in the target's
+    block order, when ``x`` holds a BlockGf leaf.  The lean ``<<`` path is unchanged.
+    """
+    if lean_lazy._Root.__bases__ != (lean_lazy._Plain,):
+        return
+    try:
+        base = importlib.import_module("triqs.gf.descriptor_base").Base
+    except (ImportError, AttributeError):  # a TRIQS without this base class (3.0 to 3.3 have it): nothing to link
+        return
+
+    class TriqsDescriptor(base):
+        """Base of the lean lazy expressions once TRIQS is present: the TRIQS descriptor protocol."""
+
+        def __call__(self, g):
+            """Fill the Gf ``g`` (TRIQS or lean) in place with the value of the expression; return ``g``."""
+            if not is_triqs_object(g):
+                return g << self
+            target = to_lean(g)
+            target << self.map_leaves(_lean_leaf)
+            g.data[...] = target.data
+            return g
+
+        def is_block_descriptor(self) -> bool:
+            """Whether the expression holds a BlockGf (then a BlockGf target is filled block by block)."""
+            return _block_names(self) is not None
+
+        def __iter__(self):
+            """The expression for each block of its BlockGf leaf, in that leaf's block order."""
+            names = _block_names(self)
+            if names is None:
+                raise TypeError(f"{self!r} holds no BlockGf: it is not iterable")
+            lean = self.map_leaves(_lean_leaf)
+            return (lean.for_block(name) for name in names)
+
+        # TRIQS's in-place operators rebuild its own trees; ours build a new expression
+        def __iadd__(self, other):
+            return self + other
+
+        def __isub__(self, other):
+            return self - other
+
+        def __imul__(self, other):
+            return self * other
+
+        def __itruediv__(self, other):
+            return self / other
+
+    lean_lazy._Root.__bases__ = (TriqsDescriptor,)
+
+
+def _block_names(expr) -> list[str] | None:
+    """The block names of the first BlockGf leaf (lean or TRIQS) of ``expr``, or None if it has none."""
+    for leaf in expr.leaves():
+        if isinstance(leaf, lean_gf.BlockGf):
+            return leaf.block_names
+        if is_triqs_object(leaf) and isinstance(leaf, gf_api().BlockGf):
+            return list(leaf.indices)
+    return None
 
 
 # ----------------------------------------------------------------------------- TRIQS -> lean
@@ -123,10 +209,12 @@ def _triqs_operator(op: operators.Operator):
     triqs_operators = importlib.import_module("triqs.operators")
     result = triqs_operators.Operator()
     for monomial, coef in op:
-        term = triqs_operators.Operator(coef)
+        # Operator(x) takes a real x only: the coefficient (real or complex) multiplies the monomial instead
+        term = triqs_operators.Operator(1.0)
         for dagger, index in monomial:
             term = term * (triqs_operators.c_dag if dagger else triqs_operators.c)(*index)
-        result = result + term
+        coef = complex(coef)  # a Python number: numpy scalars do not multiply TRIQS operators reliably
+        result = result + (coef if coef.imag else coef.real) * term
     return result
 
 

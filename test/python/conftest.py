@@ -53,6 +53,15 @@ requires_matplotlib = pytest.mark.skipif(
     reason="matplotlib is not installed (an optional dependency of the plots: pip install matplotlib)",
 )
 
+TRIQS_INSTALLED = importlib.util.find_spec("triqs") is not None and importlib.util.find_spec("triqs.gf") is not None
+"""Whether real TRIQS is importable (found without importing it)."""
+
+requires_triqs = pytest.mark.skipif(not TRIQS_INSTALLED, reason="TRIQS is not installed (tests of the TRIQS path)")
+
+HIDE_TRIQS = "import sys; sys.modules.update(dict.fromkeys(('triqs', 'h5', 'triqs_hubbardI'), None))"
+"""Python code that makes ``import triqs`` (and ``h5``, ``triqs_hubbardI``) fail in the interpreter that runs it: put
+first in a subprocess, it shows what a user without TRIQS gets, in an environment that has TRIQS."""
+
 requires_mpi = pytest.mark.skipif(
     importlib.util.find_spec("mpi4py") is None or MPIEXEC is None,
     reason="mpi4py or mpiexec not available",

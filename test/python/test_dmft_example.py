@@ -1,5 +1,5 @@
-"""examples/bethe_dmft.py: runs without TRIQS and agrees with the package's loop, names TRIQS only in its
-import block; the Bethe loop gives identical results on 1 and 2 MPI ranks."""
+"""examples/bethe_dmft.py: runs with or without TRIQS and agrees with the package's loop, names TRIQS only in its
+import block; the Bethe loop gives identical results on 1 and 2 MPI ranks (to round-off with TRIQS's objects)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import MPIEXEC, REPO, requires_mpi
+from conftest import MPIEXEC, REPO, TRIQS_INSTALLED, requires_mpi
 
 from triqs_mlsolver.archive import HDFArchive
 from triqs_mlsolver.dmft import BetheParameters, solve_bethe
@@ -29,7 +29,8 @@ def read_iterations(path, n):
         return [ar[f"G_iw-{k}"]["up"].data[:, 0, 0] for k in range(n)], ar["Sigma_iw-5"]["down"].data[:, 0, 0]
 
 
-def test_example_runs_without_triqs_and_matches_the_package_loop(tmp_path):
+def test_example_matches_the_package_loop(tmp_path):
+    """With the objects of the environment (TRIQS's where installed; test_triqs_user runs it both ways)."""
     out = run_example("--out", "ex.h5", cwd=tmp_path)
     assert "Z =" in out
     g, sigma = read_iterations(tmp_path / "ex.h5", 6)
@@ -82,6 +83,21 @@ def dump(path):
     return out
 
 
+def assert_same_files(serial: dict, parallel: dict) -> None:
+    """The datasets of a serial and a parallel run are identical: bit for bit with the lean objects.
+
+    With TRIQS installed the Solver's Green's functions are TRIQS's, and there two *serial* runs of the same script
+    already differ now and then in the last bit (measured: Sigma_iw of the first iteration by 5.6e-17, in about one
+    run of four; the later iterations are equal), so the runs are compared to round-off there.
+    """
+    assert serial.keys() == parallel.keys()
+    for key in serial:
+        if TRIQS_INSTALLED and np.asarray(serial[key]).dtype.kind in "fc":
+            np.testing.assert_allclose(parallel[key], serial[key], rtol=1e-15, atol=1e-15, err_msg=key)
+        else:
+            assert np.array_equal(serial[key], parallel[key]), key
+
+
 @pytest.mark.mpi
 @requires_mpi
 def test_bethe_sweep_on_two_ranks_is_identical_to_serial(tmp_path):
@@ -92,10 +108,7 @@ def test_bethe_sweep_on_two_ranks_is_identical_to_serial(tmp_path):
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         assert f"RANKS {n} IDENTICAL" in done.stdout
-    serial, parallel = dump(files[1]), dump(files[2])
-    assert serial.keys() == parallel.keys()
-    for key in serial:
-        assert np.array_equal(serial[key], parallel[key]), key
+    assert_same_files(dump(files[1]), dump(files[2]))
 
 
 @pytest.mark.mpi
@@ -103,9 +116,7 @@ def test_bethe_sweep_on_two_ranks_is_identical_to_serial(tmp_path):
 def test_example_on_two_ranks_is_identical_to_serial(tmp_path):
     run_example("--out", "serial.h5", cwd=tmp_path)
     run_example("--out", "mpi.h5", cwd=tmp_path, launcher=(MPIEXEC, "-n", "2"))
-    serial, parallel = dump(tmp_path / "serial.h5"), dump(tmp_path / "mpi.h5")
-    assert serial.keys() == parallel.keys()
-    assert all(np.array_equal(serial[k], parallel[k]) for k in serial)
+    assert_same_files(dump(tmp_path / "serial.h5"), dump(tmp_path / "mpi.h5"))
 
 
 @pytest.mark.mpi

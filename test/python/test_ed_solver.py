@@ -74,7 +74,7 @@ def _solver_with_g0_of(aim: AIM, beta: float, n_iw: int = 1024):
     from triqs_mlsolver import Solver
 
     S = Solver(beta=beta, gf_struct=aim.gf_struct, n_iw=n_iw, n_tau=201, n_l=20)
-    g0 = aim.g0(np.asarray(S.G0_iw["up"].mesh.values()))
+    g0 = aim.g0(np.asarray(list(S.G0_iw["up"].mesh.values())))  # list(): a lean or a TRIQS mesh
     for name, block in S.G0_iw:
         block.data[...] = g0[name]
     return S
@@ -98,7 +98,7 @@ def test_zero_temperature_through_the_solver_against_a_dense_ed(nb, eps_d):
     ref = DenseED(aim.n_orbitals, aim.quadratic_matrix(), [(U, [(True, up), (False, up), (True, down), (False, down)])],
                   beta=math.inf)
     assert abs(S.last_solve_info["e0"] - ref.e0) < 1e-10
-    iw = np.asarray(S.G_iw["up"].mesh.values())
+    iw = np.asarray(list(S.G_iw["up"].mesh.values()))
     for name, orbs in orbitals.items():
         assert np.abs(S.G_iw[name].data - ref.gf(orbs, iw)).max() < 1e-10
 
@@ -123,7 +123,7 @@ def test_solver_on_an_exactly_representable_g0_equals_the_exact_bath():
     aim = AIM.single_orbital(U=2.0, eps_d=-1.0, eps_k=np.linspace(-1, 1, 6), V_k=0.5 * np.ones(6))
     S = _solver_with_g0_of(aim, 50.0)
     S.solve(h_int=2.0 * n_op("up", 0) * n_op("down", 0), method="ed", n_bath=6)
-    exact = diagonalize(aim, 50.0).poles["up"].at(np.asarray(S.G_iw["up"].mesh.values()))
+    exact = diagonalize(aim, 50.0).poles["up"].at(np.asarray(list(S.G_iw["up"].mesh.values())))
     assert S.last_solve_info["bath_distance"] < 1e-12
     assert np.abs(S.G_iw["up"].data - exact).max() < 1e-10
 

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from triqs_mlsolver import Solver
+from triqs_mlsolver import Solver, triqs_compat
 from triqs_mlsolver.archive import HDFArchive
 from triqs_mlsolver.errors import (
     IgnoredOptionWarning,
@@ -16,7 +16,7 @@ from triqs_mlsolver.errors import (
     InvalidParameterError,
     NonCausalError,
 )
-from triqs_mlsolver.gf import BlockGf, MeshImFreq, SemiCircular, inverse, iOmega_n
+from triqs_mlsolver.gf import MeshImFreq, SemiCircular, inverse, iOmega_n
 from triqs_mlsolver.operators import c, c_dag, n
 from triqs_mlsolver.solvers import SolverResult, register
 
@@ -62,7 +62,7 @@ def test_constructor_allocates_the_contract_objects():
         g = getattr(S, name)
         assert list(g.indices) == ["up", "down"]
         assert g["up"].data.shape == (2 * N_IW, 1, 1)
-        assert g.mesh == MeshImFreq(BETA, "Fermion", N_IW)
+        assert triqs_compat.to_lean(g.mesh) == MeshImFreq(BETA, "Fermion", N_IW)  # a lean or a TRIQS mesh
     assert S.G_tau["up"].data.shape == (1001, 1, 1)
     assert S.G_l["down"].data.shape == (20, 1, 1)
     assert S.G_w["up"].data.shape == (500, 1, 1)
@@ -95,11 +95,12 @@ def _bad_inputs():
     def nan(S):
         S.G0_iw["up"].data[3, 0, 0] = np.nan
 
+    # BlockGfs of the Solver's kind (TRIQS's where TRIQS is installed), as a user would make them
     def wrong_names(S):
-        S.G0_iw = BlockGf(mesh=S.G0_iw.mesh, gf_struct=[("a", 1), ("b", 1)])
+        S.G0_iw = type(S.G0_iw)(mesh=S.G0_iw.mesh, gf_struct=[("a", 1), ("b", 1)])
 
     def wrong_sizes(S):
-        S.G0_iw = BlockGf(mesh=S.G0_iw.mesh, gf_struct=[("up", 2), ("down", 2)])
+        S.G0_iw = type(S.G0_iw)(mesh=S.G0_iw.mesh, gf_struct=[("up", 2), ("down", 2)])
 
     def non_causal(S):
         S.G0_iw << inverse(iOmega_n - 0.25 * SemiCircular(1.0))

@@ -189,8 +189,10 @@ class _GfDescriptor(Descriptor):
             return clone
         return self
 
-    def is_block_descriptor(self) -> bool:
-        return getattr(self.G, "_is_block_gf", False)
+    def map_leaves(self, function) -> Descriptor:
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__, G=function(self.G))
+        return clone
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.G!r})"

@@ -27,7 +27,22 @@ _OPS = {
 }
 
 
-class LazyExpr:
+class _Plain:
+    """The initial base of :class:`_Root` (CPython lets a class change its bases only from a Python class)."""
+
+
+class _Root(_Plain):
+    """The base class of :class:`LazyExpr`: a plain class, until TRIQS is detected.
+
+    Real TRIQS Green's functions accept in ``g << x`` only instances of TRIQS's own lazy-expression
+    classes.  When :func:`triqs_mlsolver.triqs_compat.have_triqs` finds TRIQS, it sets the bases of
+    this class to a TRIQS descriptor class (``triqs.gf.descriptor_base.Base``), so that every
+    expression and descriptor of this module is also a TRIQS descriptor and fills TRIQS Gfs
+    (``S.G0_iw << SemiCircular(1.0)``).  This module never imports TRIQS itself.
+    """
+
+
+class LazyExpr(_Root):
     """Base of every unevaluated expression: arithmetic builds a tree, ``evaluate`` computes it."""
 
     __array_ufunc__ = None  # numpy arrays and scalars defer to our reflected operators
@@ -39,6 +54,17 @@ class LazyExpr:
     def for_block(self, name: str) -> LazyExpr:
         """The same expression with every BlockGf leaf replaced by its block ``name``."""
         raise NotImplementedError
+
+    def map_leaves(self, function) -> LazyExpr:
+        """The same expression with every leaf ``x`` that is not an expression (a Gf, a BlockGf, a number,
+        a matrix, the Gf held by ``Fourier(g)`` ...) replaced by ``function(x)``."""
+        raise NotImplementedError
+
+    def leaves(self):
+        """Every leaf that is not an expression, left to right (as :meth:`map_leaves` visits them)."""
+        found = []
+        self.map_leaves(lambda x: found.append(x) or x)
+        return found
 
     def __add__(self, other):
         return _Binary("+", self, other)
@@ -96,6 +122,10 @@ def _leaf_for_block(x, name: str):
     return x
 
 
+def _map_leaf(x, function):
+    return x.map_leaves(function) if isinstance(x, LazyExpr) else function(x)
+
+
 def _is_block(x) -> bool:
     return getattr(x, "_is_block_gf", False)
 
@@ -113,6 +143,9 @@ class _Binary(LazyExpr):
 
     def for_block(self, name: str) -> LazyExpr:
         return _Binary(self.op, _leaf_for_block(self.left, name), _leaf_for_block(self.right, name))
+
+    def map_leaves(self, function) -> LazyExpr:
+        return _Binary(self.op, _map_leaf(self.left, function), _map_leaf(self.right, function))
 
     def __repr__(self) -> str:
         return f"({self.left!r} {self.op} {self.right!r})"
@@ -132,6 +165,9 @@ class _Call(LazyExpr):
     def for_block(self, name: str) -> LazyExpr:
         return _Call(self.function, _leaf_for_block(self.argument, name))
 
+    def map_leaves(self, function) -> LazyExpr:
+        return _Call(self.function, _map_leaf(self.argument, function))
+
     def __repr__(self) -> str:
         return f"{self.function.__name__}({self.argument!r})"
 
@@ -148,6 +184,9 @@ class Descriptor(LazyExpr):
         return g
 
     def for_block(self, name: str) -> LazyExpr:
+        return self
+
+    def map_leaves(self, function) -> LazyExpr:
         return self
 
 
