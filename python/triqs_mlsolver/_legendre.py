@@ -7,15 +7,14 @@
 * :func:`matsubara_matrix`: ``T_nl = (-1)^n i^(l+1) sqrt(2l+1) j_l((2n+1) pi/2)`` with ``j_l`` the
   spherical Bessel function, so that ``G(iw_n) = sum_l T_nl G_l``; valid for every integer ``n``
   (``j_l(-k) = (-1)^l j_l(k)``).
+* :func:`spherical_jn`: ``j_l(k)``, ``k > 0``, by recurrences (no scipy.special, slow to import).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["legendre_p", "pole_kernel", "pole_kernel_sorted", "matsubara_matrix"]
-
-
+__all__ = ["legendre_p", "pole_kernel", "pole_kernel_sorted", "matsubara_matrix", "spherical_jn"]
 
 def legendre_p(n_l: int, x: np.ndarray) -> np.ndarray:
     """``P_l(x)`` for ``l = 0 .. n_l-1``, shape ``(n_l,) + x.shape``; stable for ``|x| <= 1``."""
@@ -100,18 +99,55 @@ def pole_kernel(n_l: int, beta: float, energies: np.ndarray) -> np.ndarray:
     return out
 
 
+def spherical_jn(n_l: int, k: np.ndarray) -> np.ndarray:
+    """``j_l(k)`` for ``l = 0 .. n_l-1``, shape ``k.shape + (n_l,)``, ``k > 0``.
+
+    ``j_(l+1) = (2l+1)/k j_l - j_(l-1)`` upwards from ``j_0 = sin k/k``, ``j_1 = sin k/k^2 - cos k/k`` where
+    ``k >= n_l`` (stable while ``l < k``); elsewhere downwards (Miller) from ``l = 2 n_l + 40`` with rescaling
+    against overflow, normalized to ``j_0`` or ``j_1``, whichever is larger.
+    """
+    k = np.asarray(k, dtype=float)
+    flat = k.reshape(-1)
+    out = np.empty((flat.size, n_l))
+    j0, j1 = np.sin(flat) / flat, np.sin(flat) / flat**2 - np.cos(flat) / flat
+    up = flat >= n_l
+    if up.any():
+        x, prev, cur = flat[up], j0[up], j1[up]
+        out[up, 0] = prev
+        for l in range(1, n_l):
+            out[up, l] = cur
+            prev, cur = cur, (2 * l + 1) / x * cur - prev
+    down = ~up
+    if down.any():
+        x = flat[down]
+        f = np.empty((x.size, n_l))
+        nxt, cur = np.zeros_like(x), np.full_like(x, 1e-300)
+        for l in range(2 * n_l + 40, 0, -1):  # cur = f_l, nxt = f_(l+1): step to f_(l-1)
+            if l < n_l:
+                f[:, l] = cur
+            nxt, cur = cur, (2 * l + 1) / x * cur - nxt
+            big = np.abs(cur) > 1e250
+            if big.any():
+                cur[big] *= 1e-250
+                nxt[big] *= 1e-250
+                f[big, max(l - 1, 0):] *= 1e-250
+        f[:, 0] = cur
+        use0 = np.abs(j0[down]) >= np.abs(j1[down])
+        scale = np.where(use0, j0[down] / f[:, 0], j1[down] / f[:, min(1, n_l - 1)] if n_l > 1 else 0.0)
+        out[down] = f * scale[:, None]
+    return out.reshape(k.shape + (n_l,))
+
+
 def matsubara_matrix(n: np.ndarray, n_l: int) -> np.ndarray:
     """``T[k, l] = T_{n_k, l}``: ``G(iw_n) = sum_l T_nl G_l`` for fermionic Matsubara indices ``n``.
 
     ``T_nl = (-1)^n i^(l+1) sqrt(2l+1) j_l(k_n)``, ``k_n = (2n+1) pi/2``; for ``n < 0``,
     ``j_l(k_n) = (-1)^l j_l(|k_n|)``.  Independent of beta.
     """
-    from scipy.special import spherical_jn  # noqa: PLC0415 (scipy.special is slow to import; only here)
-
     n = np.asarray(n, dtype=np.int64)
     l = np.arange(n_l)
     k = (2 * n + 1) * (np.pi / 2)
-    j = spherical_jn(l[None, :], np.abs(k)[:, None])
+    j = spherical_jn(n_l, np.abs(k))
     sign_n = np.where(n % 2 == 0, 1.0, -1.0)[:, None]
     parity = np.where(k[:, None] < 0, (-1.0) ** l[None, :], 1.0)
     phase = np.array([1.0, 1j, -1.0, -1j])[(l + 1) % 4]

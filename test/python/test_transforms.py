@@ -321,3 +321,20 @@ def test_invalid_inputs_raise_naming_the_parameter(call, name):
     g = _poles_iw(tr.matsubara_freqs(1.0, 8))
     with pytest.raises(InvalidParameterError, match=f"^{name} = "):
         call(g)
+
+
+@pytest.mark.parametrize("n_l", [1, 2, 30, 120])
+def test_spherical_bessel_against_scipy(n_l):
+    """The recurrences behind the Matsubara-Legendre matrix against scipy.special.spherical_jn, on the Matsubara
+    arguments k = (2n+1) pi/2 (far beyond the turning point l = k and below it) and on generic k."""
+    from scipy.special import spherical_jn as reference
+
+    from triqs_mlsolver._legendre import spherical_jn
+
+    k = np.concatenate([(2 * np.arange(2000) + 1) * np.pi / 2, np.linspace(0.05, 400.0, 501)])
+    ref = reference(np.arange(n_l)[None, :], k[:, None])
+    got = spherical_jn(n_l, k)
+    assert got.shape == (k.size, n_l)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=5e-15)
+    matsubara = slice(0, 2000)
+    np.testing.assert_allclose(got[matsubara], ref[matsubara], rtol=1e-9, atol=0)
