@@ -241,6 +241,8 @@ def test_ood_score_separates_held_out_samples_from_samples_outside_the_box():
     assert _auc(s_in, s_out) >= 0.9
     assert roc_auc(s_in, s_out) == pytest.approx(_auc(s_in, s_out), abs=1e-12)
     assert np.mean(s_in <= 1.0) >= 0.8  # most held-out samples pass the default threshold
+    with pytest.raises(InvalidParameterError, match=r"takes \(N, 2, 51\)"):
+        ood_scores(model, metadata["ood"], outside.x[:, :, :40])
 
 
 @requires_matplotlib

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..errors import InvalidParameterError
 from .vae import GreenVAE
 
 __all__ = ["QUANTILE", "DEFAULT_MAX_OOD", "ood_statistics", "ood_scores", "roc_auc"]
@@ -54,8 +55,12 @@ def ood_statistics(model: GreenVAE, train_x: np.ndarray, train_norm, val_x: np.n
 def ood_scores(model: GreenVAE, stats: dict, x: np.ndarray, norm: np.ndarray | None = None) -> dict:
     """``score``, ``reconstruction``, ``mahalanobis`` (``(N,)``) and ``latent`` (``(N, latent)``) of inputs ``x``
     (``(N, 2, n)``, the VAE's representation)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 3 or x.shape[1:] != (2, model.n):
+        raise InvalidParameterError(f"the inputs have the shape {x.shape}: this VAE takes (N, 2, {model.n}), its "
+                                    f"{model.representation} on {model.n} points (another grid or representation?).")
     mean, cov = np.asarray(stats["latent_mean"]), np.asarray(stats["latent_cov"])
-    recon, mahal, mu = _measures(model, np.asarray(x, dtype=float), norm, mean, np.linalg.inv(cov))
+    recon, mahal, mu = _measures(model, x, norm, mean, np.linalg.inv(cov))
     score = np.maximum(recon / stats["recon_q"], mahal / stats["mahalanobis_q"])
     return {"score": score, "reconstruction": recon, "mahalanobis": mahal, "latent": mu}
 
