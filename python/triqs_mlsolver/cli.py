@@ -82,6 +82,9 @@ def _generate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--order", choices=("cost", "index", "random"), default="cost",
                         help="order of the work: longest first (cost, default: ranks finish together), by sample "
                              "index, or a seeded random permutation (a partial file is an unbiased subset)")
+    parser.add_argument("--reference-from", metavar="OLD.h5",
+                        help="a finished file of this configuration: copy its problems and references into --out "
+                             "and solve only the cheap solvers again (after a fix of a cheap solver)")
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -103,7 +106,7 @@ def _generate(args: argparse.Namespace) -> int:
         from .data.generate import generate
 
         report = generate(args.config, args.out, comm=comm, progress=not args.quiet, fsync=not args.no_fsync,
-                          order=args.order)
+                          order=args.order, reference_from=args.reference_from)
     except MLSolverError:
         if not comm.is_master:
             return 2  # the same error is printed once, by rank 0

@@ -208,6 +208,47 @@ def test_resume_accepts_a_file_started_before_an_option_with_its_old_default_exi
     assert differences(path, copy) == []
 
 
+def test_reference_from_solves_the_cheap_solvers_again_and_keeps_the_references(tmp_path):
+    """A file whose cheap-solver outputs are spoiled gets them back from the current code; its references (one
+    marked) are copied bit for bit, a failed sample stays failed, a pending one pending; resuming adds nothing."""
+    config, path = small_dataset()
+    cfg = load_config(config)
+    old, new = tmp_path / "old.h5", tmp_path / "new.h5"
+    shutil.copy(path, old)
+    failed, pending = 1, 2
+    with h5py.File(old, "r+") as f:
+        for spec in cfg.solvers:
+            for name in ("G_l", "G_tau", "density"):
+                f[f"solvers/{spec.name}/{name}"][...] = 2.0 * f[f"solvers/{spec.name}/{name}"][...]
+        f["reference/Z"][0] = [123.0, 123.0]
+        f["status"][failed], f["samples/error"][failed] = schema.FAILED, b"the sample could not be built"
+        f["status"][pending] = schema.PENDING
+    report = generate(config, new, progress=False, reference_from=old)
+    assert report.n_written == cfg.n_samples - 1
+    with h5py.File(path, "r") as fresh, h5py.File(new, "r") as f:
+        status = f["status"][...]
+        assert status[failed] == schema.FAILED and f["samples/error"][failed] == b"the sample could not be built"
+        assert status[pending] == schema.PENDING
+        done = np.flatnonzero(status == schema.DONE)
+        assert done.size == cfg.n_samples - 2
+        np.testing.assert_array_equal(f["reference/Z"][0], [123.0, 123.0])
+        for name in ("reference/G_l", "reference/G_iw", "samples/bath_V", "samples/delta_iw"):
+            np.testing.assert_array_equal(f[name][done], fresh[name][done], err_msg=name)
+        for spec in cfg.solvers:
+            for name in ("G_l", "G_tau", "G_iw", "density", "ok"):
+                np.testing.assert_allclose(f[f"solvers/{spec.name}/{name}"][done], fresh[f"solvers/{spec.name}/{name}"][done],
+                                           atol=1e-12, rtol=0, err_msg=f"{spec.name}/{name}")
+        times = sum(f[f"solvers/{spec.name}/time"][done] for spec in cfg.solvers) + f["reference/time"][done]
+        np.testing.assert_allclose(f["samples/time"][done], times, rtol=1e-12)
+    assert generate(config, new, progress=False, reference_from=old).n_written == 0
+    with pytest.raises(InvalidParameterError, match="reference_from .* is the output file itself"):
+        generate(config, old, progress=False, reference_from=old)
+    other = write_config(tmp_path, SMALL_TOML.replace("seed = 7", "seed = 8"))
+    with pytest.raises(DatasetConfigError, match="another configuration"):
+        generate(other, tmp_path / "other.h5", progress=False, reference_from=old)
+    assert not (tmp_path / "other.h5").exists()
+
+
 def test_resume_refuses_another_configuration_or_schema(tmp_path):
     config, path = small_dataset()
     copy = tmp_path / "copy.h5"

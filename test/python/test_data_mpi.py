@@ -7,7 +7,7 @@ import sys
 import pytest
 from conftest import requires_mpi
 
-from data_helpers import CHEAP_TOML, SMALL_TOML, cli_command, differences, mpiexec, run, write_config
+from data_helpers import CHEAP_TOML, SMALL_TOML, cli_command, differences, mpiexec, run, small_dataset, write_config
 
 pytestmark = [pytest.mark.mpi, requires_mpi]
 
@@ -54,3 +54,16 @@ def test_one_and_two_ranks_give_identical_files(tmp_path, text):
         assert done.returncode == 0, done.stderr
         assert f"on {n} rank(s)" in done.stdout
     assert differences(files[1], files[2]) == []
+
+
+def test_reference_from_under_two_ranks_gives_the_serial_file(tmp_path):
+    """Recomputing the cheap solvers of a finished file on two ranks gives the serial recomputation."""
+    config, path = small_dataset()
+    files = {}
+    for n in (1, 2):
+        files[n] = tmp_path / f"n{n}.h5"
+        done = run([mpiexec(), "-n", str(n), *cli_command("generate", str(config), "--out", str(files[n]), "--quiet",
+                                                          "--reference-from", str(path))], timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert differences(files[1], files[2]) == []
+    assert differences(path, files[1]) == []  # the same code solved the cheap solvers of the original file

@@ -17,6 +17,9 @@ of ``datasets/`` use it).  Without MPI the same loop runs on one process.
 Resuming: the file's status marks which samples are done; only the pending ones are
 computed, and since sample ``i`` depends only on the configuration and ``i`` the result is the
 same as an uninterrupted run, with any number of ranks.
+
+Recomputing: with ``reference_from=OLD`` the samples keep the problems and references of the file
+``OLD`` and only their cheap solvers are solved (:mod:`.recompute`), one task per sample.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from ..errors import InvalidParameterError
 from ..parallel import Comm, Dispatcher, world
 from .bethe import bethe_loop, loop_parameters
 from .config import DatasetConfig, load_config
+from .recompute import Source, copy_tasks
 from .sampling import kondo_sample, mirror_partner, random_sample, sample_beta
 from .schema import DONE, FAILED, DatasetWriter, Record, create_file
 from .solve import mirror_reference, reference_arrays, sample_arrays, solve_reference, solver_arrays, text
@@ -187,8 +191,8 @@ class GenerateReport:
 class _Worker:
     """The task loop of one rank; rank 0 also writes every result (its own and the others')."""
 
-    def __init__(self, comm: Comm, cfg: DatasetConfig, tasks: list[Task], pending: set, writer, bar: Progress):
-        self.comm, self.cfg, self.tasks, self.pending = comm, cfg, tasks, pending
+    def __init__(self, comm: Comm, tasks: list, run, writer, bar: Progress):
+        self.comm, self.tasks, self.run_one = comm, tasks, run
         self.writer, self.bar = writer, bar
         self.samples = 0
         self.busy = 0.0
@@ -204,7 +208,7 @@ class _Worker:
         dispatcher = Dispatcher(self.comm, len(self.tasks), self._write)
         while (k := dispatcher.next_task()) is not None:
             begin = time.perf_counter()
-            records = run_task(self.tasks[k], self.cfg, self.pending)
+            records = self.run_one(self.tasks[k])
             self.busy += time.perf_counter() - begin
             self.samples += len(records)
             dispatcher.post(records)
@@ -212,13 +216,16 @@ class _Worker:
 
 
 def generate(config: str | os.PathLike | DatasetConfig, out: str | os.PathLike, *, comm: Comm | None = None,
-             progress: bool = True, fsync: bool = True, order: str = "cost") -> GenerateReport:
+             progress: bool = True, fsync: bool = True, order: str = "cost",
+             reference_from: str | os.PathLike | None = None) -> GenerateReport:
     """Generate (or complete) the dataset of ``config`` in the file ``out``; collective under MPI.
 
     The file is created at full size when it does not exist; otherwise it must have been made from
     the same configuration, and only its pending samples are computed.  Returns the report on
     every rank (the per-rank lists are filled on rank 0).  ``order`` is the order in which tasks are
     handed out (:data:`ORDERS`, see :func:`make_tasks`); the finished file does not depend on it.
+    ``reference_from``: a finished file of the same configuration whose problems and references are
+    copied, the cheap solvers solved again (:mod:`.recompute`; ``order`` is then the index order).
     """
     _check_order(order)
     comm = comm or world()
@@ -232,14 +239,27 @@ def generate(config: str | os.PathLike | DatasetConfig, out: str | os.PathLike, 
         holder["writer"] = DatasetWriter(out, cfg, fsync=fsync)
         return holder["writer"].pending()
 
+    source = None if reference_from is None else Source(reference_from, cfg)
+    if source is not None and os.path.abspath(os.fspath(reference_from)) == os.path.abspath(out):
+        raise InvalidParameterError(f"reference_from = {os.fspath(reference_from)!r} is the output file itself: "
+                                    "allowed is another file (the new one is written beside it).")
+    if source is not None:  # checked before the new file is made
+        comm.run_on_master(lambda: source.open() and None)
     pending = comm.run_on_master(prepare)
     start = time.perf_counter()
+    if source is None:
+        tasks = make_tasks(cfg, pending, order)
+        pending_set = set(pending.tolist())
+        run = lambda task: run_task(task, cfg, pending_set)  # noqa: E731
+    else:
+        tasks = copy_tasks(comm.run_on_master(source.status), pending)
+        pending = np.array([t.index for t in tasks], dtype=np.int64)
+        run = source.record
     report = GenerateReport(cfg.n_samples, int(pending.size))
-    tasks = make_tasks(cfg, pending, order)
     writer = holder.get("writer")
     try:
         bar = Progress(int(pending.size), "generate", enabled=progress and comm.is_master, unit="samples")
-        worker = _Worker(comm, cfg, tasks, set(pending.tolist()), writer, bar)
+        worker = _Worker(comm, tasks, run, writer, bar)
         try:
             worker.run()
         except BaseException as exc:
@@ -252,6 +272,8 @@ def generate(config: str | os.PathLike | DatasetConfig, out: str | os.PathLike, 
     finally:
         if writer is not None:
             writer.close()
+        if source is not None:
+            source.close()
     if comm.is_master:
         report.n_written = worker.written
         report.samples_per_rank = [worker.info[r][0] for r in range(comm.size)]
