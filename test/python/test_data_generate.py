@@ -223,9 +223,12 @@ def test_reference_from_solves_the_cheap_solvers_again_and_keeps_the_references(
         f["reference/Z"][0] = [123.0, 123.0]
         f["status"][failed], f["samples/error"][failed] = schema.FAILED, b"the sample could not be built"
         f["status"][pending] = schema.PENDING
+        f.attrs["config_digest"] = "digest-of-an-older-version"  # as written by older code, same configuration
     report = generate(config, new, progress=False, reference_from=old)
     assert report.n_written == cfg.n_samples - 1
     with h5py.File(path, "r") as fresh, h5py.File(new, "r") as f:
+        assert f.attrs["config_digest"] == "digest-of-an-older-version"  # models that name the old file match
+        assert f.attrs["references_from"] == str(old.resolve())
         status = f["status"][...]
         assert status[failed] == schema.FAILED and f["samples/error"][failed] == b"the sample could not be built"
         assert status[pending] == schema.PENDING

@@ -235,7 +235,7 @@ def generate(config: str | os.PathLike | DatasetConfig, out: str | os.PathLike, 
 
     def prepare() -> np.ndarray:
         if not os.path.exists(out):
-            create_file(out, cfg)
+            create_file(out, cfg, None if source is None else source.identity())
         holder["writer"] = DatasetWriter(out, cfg, fsync=fsync)
         return holder["writer"].pending()
 

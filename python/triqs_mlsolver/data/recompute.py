@@ -2,7 +2,8 @@
 
 A dataset's references (ED with the large bath) are the expensive part and do not change when a cheap
 solver is fixed; its cheap-solver outputs do.  ``generate(cfg, NEW, reference_from=OLD)`` writes a new
-file of the same configuration (same digest) in which every sample done in ``OLD`` keeps its problem
+file of the same configuration (``OLD``'s stored configuration and digest, so that a model trained on
+``OLD`` names ``NEW`` too; the attribute ``references_from`` records ``OLD``) in which every sample done in ``OLD`` keeps its problem
 (``samples/*``) and its reference (``reference/*``) bit for bit and gets its cheap solvers
 (``solvers/*``) solved again by the current code; a sample that failed in ``OLD`` is copied as failed,
 one still pending there stays pending.  ``samples/time`` becomes the stored reference time plus the
@@ -54,6 +55,12 @@ class Source:
                 raise
             self._file = f
         return self._file
+
+    def identity(self) -> dict:
+        """The attributes the new file takes from the source: its configuration, digest and path."""
+        f = self.open()
+        return {"config": f.attrs["config"], "config_digest": f.attrs["config_digest"],
+                "references_from": os.path.abspath(self.path)}
 
     def status(self) -> np.ndarray:
         return self.open()["status"][...]

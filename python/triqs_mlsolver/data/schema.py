@@ -203,8 +203,9 @@ def _write_error(path: str, what: str, err: BaseException) -> DatasetWriteError:
     )
 
 
-def _fill(f: h5py.File, cfg) -> None:
-    """Every dataset at full size (early allocation, fill values written) and every attribute."""
+def _fill(f: h5py.File, cfg, identity: dict | None = None) -> None:
+    """Every dataset at full size (early allocation, fill values written) and every attribute; ``identity``
+    (attribute -> value) replaces the configuration's own attributes (see :func:`create_file`)."""
     n = cfg.n_samples
     for field in layout(cfg):
         dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
@@ -231,10 +232,16 @@ def _fill(f: h5py.File, cfg) -> None:
     attrs["families"] = json.dumps({name: [r.start, r.stop] for name, r in cfg.family_ranges().items()})
     attrs["solvers"] = json.dumps([spec.name for spec in cfg.solvers])
     attrs["blocks"] = json.dumps(BLOCKS)
+    for name, value in (identity or {}).items():
+        attrs[name] = value
 
 
-def create_file(path: str, cfg) -> None:
+def create_file(path: str, cfg, identity: dict | None = None) -> None:
     """Make the full-size file for ``cfg`` at ``path`` (built under a temporary name, then renamed).
+
+    ``identity``: attributes that replace the configuration's own, e.g. the stored ``config`` and
+    ``config_digest`` of the file whose references a recomputation copies (so that models naming that
+    file's digest name this one too).
 
     The temporary file is opened first (a missing or read-only folder fails there), then the free
     space is checked against the known size, then everything is written and made durable."""
@@ -250,7 +257,7 @@ def create_file(path: str, cfg) -> None:
                     f"cannot create the dataset file {path!r}: it needs {need / 1e6:.1f} MB and {folder!r} has "
                     f"{free / 1e6:.1f} MB free. Free some space or choose another --out."
                 )
-            _fill(f, cfg)
+            _fill(f, cfg, identity)
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
