@@ -22,8 +22,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from triqs_mlsolver.ml.correction import CorrectionModel, tau_basis  # noqa: E402
-from triqs_mlsolver.ml.method import DEFAULT_MODEL  # noqa: E402
+from triqs_mlsolver.ml.correction import CorrectionModel  # noqa: E402
+from triqs_mlsolver.ml.method import DEFAULT_MODEL, vae_input  # noqa: E402
 from triqs_mlsolver.ml.metrics import prediction_errors  # noqa: E402
 from triqs_mlsolver.ml.ood import DEFAULT_MAX_OOD, ood_scores  # noqa: E402
 from triqs_mlsolver.ml.samples import load_samples  # noqa: E402
@@ -32,12 +32,6 @@ from triqs_mlsolver.ml.vae_training import load_vae  # noqa: E402
 
 BAD = 2e-2
 """An accepted prediction with max_tau |G - G_ref| above this is wrong (the ml method's p99 target)."""
-
-
-def _scores(vae, meta, g_l: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    g = g_l / beta[:, None, None]
-    x = g @ tau_basis(g.shape[-1], vae.n).T if meta["representation"] == "G_tau" else g[:, :, : vae.n]
-    return ood_scores(vae, meta["ood"], x)["score"]
 
 
 def _pct(errors: np.ndarray) -> str:
@@ -52,7 +46,7 @@ def row(name: str, model: CorrectionModel, vae, meta, path: str, rows=None, max_
         s = s.subset(np.flatnonzero(np.isin(s.rows, rows)))
     pred = model.predict(s.features, s.g_l[model.layout.base], s.beta)
     err = prediction_errors(s, pred.g_l)["G"]
-    score = _scores(vae, meta, pred.g_l, s.beta)
+    score = ood_scores(vae, meta["ood"], vae_input(vae, meta, pred.g_l, s.beta))["score"]
     box = pred.in_domain
     spread_ok = box & (pred.uncertainty <= model.threshold)
     flagged = spread_ok & (score > max_ood)

@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = ["legendre_p", "pole_kernel", "pole_kernel_sorted", "matsubara_matrix", "spherical_jn"]
 
+
 def legendre_p(n_l: int, x: np.ndarray) -> np.ndarray:
     """``P_l(x)`` for ``l = 0 .. n_l-1``, shape ``(n_l,) + x.shape``; stable for ``|x| <= 1``."""
     x = np.asarray(x, dtype=float)

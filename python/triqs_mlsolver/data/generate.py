@@ -233,18 +233,20 @@ def generate(config: str | os.PathLike | DatasetConfig, out: str | os.PathLike, 
     cfg = comm.run_on_master(lambda: config if isinstance(config, DatasetConfig) else load_config(config))
     holder = {}
 
+    source = None
+    if reference_from is not None:
+        if os.path.abspath(os.fspath(reference_from)) == os.path.abspath(out):
+            raise InvalidParameterError(f"reference_from = {os.fspath(reference_from)!r} is the output file itself: "
+                                        "allowed is another file (the new one is written beside it).")
+        source = Source(reference_from, cfg)
+        comm.run_on_master(lambda: source.open() and None)  # checked before the new file is made
+
     def prepare() -> np.ndarray:
         if not os.path.exists(out):
             create_file(out, cfg, None if source is None else source.identity())
         holder["writer"] = DatasetWriter(out, cfg, fsync=fsync)
         return holder["writer"].pending()
 
-    source = None if reference_from is None else Source(reference_from, cfg)
-    if source is not None and os.path.abspath(os.fspath(reference_from)) == os.path.abspath(out):
-        raise InvalidParameterError(f"reference_from = {os.fspath(reference_from)!r} is the output file itself: "
-                                    "allowed is another file (the new one is written beside it).")
-    if source is not None:  # checked before the new file is made
-        comm.run_on_master(lambda: source.open() and None)
     pending = comm.run_on_master(prepare)
     start = time.perf_counter()
     if source is None:

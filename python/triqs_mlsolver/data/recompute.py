@@ -3,9 +3,9 @@
 A dataset's references (ED with the large bath) are the expensive part and do not change when a cheap
 solver is fixed; its cheap-solver outputs do.  ``generate(cfg, NEW, reference_from=OLD)`` writes a new
 file of the same configuration (``OLD``'s stored configuration and digest, so that a model trained on
-``OLD`` names ``NEW`` too; the attribute ``references_from`` records ``OLD``) in which every sample done in ``OLD`` keeps its problem
-(``samples/*``) and its reference (``reference/*``) bit for bit and gets its cheap solvers
-(``solvers/*``) solved again by the current code; a sample that failed in ``OLD`` is copied as failed,
+``OLD`` names ``NEW`` too; the attribute ``references_from`` records ``OLD``) in which every sample
+done in ``OLD`` keeps its problem (``samples/*``) and its reference (``reference/*``) bit for bit and
+gets its cheap solvers (``solvers/*``) solved again by the current code; a sample that failed in ``OLD`` is copied as failed,
 one still pending there stays pending.  ``samples/time`` becomes the stored reference time plus the
 new cheap-solver times.  The new file is written by the ordinary writer, so the run is resumable and
 MPI-parallel like any generation; ``OLD`` is only read.

@@ -97,8 +97,8 @@ def add_train_vae_arguments(parser: argparse.ArgumentParser) -> None:
 def run_train_vae(args: argparse.Namespace) -> int:
     from .vae_training import VAEOptions, save_vae, train_vae
 
-    options = VAEOptions(representation=args.input, architecture=args.architecture, latent=args.latent, kl=args.kl, hidden=args.hidden,
-                         depth=args.depth, epochs=args.epochs, warmup=args.warmup, seed=args.seed)
+    options = VAEOptions(representation=args.input, architecture=args.architecture, latent=args.latent, kl=args.kl,
+                         hidden=args.hidden, depth=args.depth, epochs=args.epochs, warmup=args.warmup, seed=args.seed)
     model, metadata = train_vae(args.data, options, progress=not args.quiet)
     save_vae(args.out, model, metadata)
     m = metadata["metrics"]

@@ -41,7 +41,7 @@ from ..transforms import fit_tail, legendre_to_iw, legendre_to_tau
 from .correction import CorrectionModel, tau_basis
 from .ood import DEFAULT_MAX_OOD, ood_scores
 
-__all__ = ["DEFAULT_MODEL", "MLOptions", "MLSolver", "load_model", "solve_many"]
+__all__ = ["DEFAULT_MODEL", "MLOptions", "MLSolver", "load_model", "solve_many", "vae_input"]
 
 DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "correction.pt")
 """The pretrained model shipped with the package (recipe: ``bash scripts/train_default_model.sh``)."""
@@ -89,6 +89,17 @@ def _cached_vae(path: str, mtime: float) -> tuple:
     return model, metadata
 
 
+def vae_input(vae, metadata: dict, g_l: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Predicted ``G_l`` (``(N, 2, n_l)``) at ``beta`` (``(N,)``) in the representation of a VAE on G_tau or G_l:
+    ``G(tau)`` on the VAE's ``n`` points, or ``G_l / beta`` up to its ``n``."""
+    g = g_l / beta[:, None, None]
+    if metadata["representation"] == "G_tau":
+        return g @ tau_basis(g.shape[-1], vae.n).T
+    if g.shape[-1] < vae.n:
+        raise InvalidParameterError(f"the VAE needs n_l >= {vae.n}; the model predicts {g.shape[-1]}.")
+    return g[:, :, : vae.n]
+
+
 def _ood(options: MLOptions, g_l: np.ndarray, beta: np.ndarray) -> dict | None:
     """The OOD scores of predicted ``G_l`` (``(N, 2, n_l)``) under the VAE of ``options.vae`` (None without one)."""
     if not options.vae:
@@ -96,13 +107,10 @@ def _ood(options: MLOptions, g_l: np.ndarray, beta: np.ndarray) -> dict | None:
     if not os.path.isfile(options.vae):
         raise ModelFileError(f"VAE file {options.vae!r} does not exist.")
     vae, metadata = _cached_vae(os.path.abspath(options.vae), os.path.getmtime(options.vae))
-    g = g_l / beta[:, None, None]
-    if metadata["representation"] == "G_tau":
-        x = g @ tau_basis(g.shape[-1], vae.n).T
-    elif g.shape[-1] < vae.n:
-        raise InvalidParameterError(f"the VAE {options.vae!r} needs n_l >= {vae.n}; the model predicts {g.shape[-1]}.")
-    else:
-        x = g[:, :, : vae.n]
+    try:
+        x = vae_input(vae, metadata, g_l, beta)
+    except InvalidParameterError as err:
+        raise InvalidParameterError(f"VAE {options.vae!r}: {err}") from None
     return ood_scores(vae, metadata["ood"], x)
 
 

@@ -77,7 +77,8 @@ class VAEData:
 
     def subset(self, index: np.ndarray) -> "VAEData":
         return VAEData(self.x[index], self.norm[index], {k: v[index] for k, v in self.params.items()},
-                       self.groups[index], self.family[index], self.dw, self.digests, self.rows[index], self.grid_symmetric)
+                       self.groups[index], self.family[index], self.dw, self.digests, self.rows[index],
+                       self.grid_symmetric)
 
 
 def load_vae_data(path, representation: str) -> VAEData:
