@@ -89,3 +89,19 @@ def test_ed_six_bath_sites_z_decreases_monotonically_in_the_metal():
     assert np.all(sweep.column("ed", "spectral_weight") > METAL)
     z = sweep.column("ed", "Z")
     assert np.all(np.diff(z) < 0) and z[0] > 0.9
+
+
+def test_loop_cutoff_follows_the_tolerance_and_keeps_the_solution_within_it():
+    """Inside the loop ED keeps states above LOOP_CUTOFF_FRACTION * tol (fewer states than the Solver's default
+    1e-10); the converged solution equals that of the strict cutoff to the loop tolerance."""
+    params = BetheParameters(beta=50.0, n_iw=256, n_tau=2001, tol=1e-5, max_iter=100)
+    solutions = {}
+    for name, options in (("loop", {"n_bath": 5}), ("strict", {"n_bath": 5, "boltzmann_cutoff": 1e-10})):
+        solver = make_solver(params)
+        r = solve_bethe(2.0, params, "ed", options, solver=solver)
+        assert r.converged
+        solutions[name] = (r, np.array(solver.G_iw["up"].data[:, 0, 0]), solver.last_solve_info["n_states_kept"])
+    (loop, g_loop, kept_loop), (strict, g_strict, kept_strict) = solutions["loop"], solutions["strict"]
+    assert kept_loop < kept_strict
+    assert np.max(np.abs(g_loop - g_strict)) < 3 * params.tol
+    assert loop.Z == pytest.approx(strict.Z, abs=1e-4)

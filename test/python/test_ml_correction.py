@@ -328,13 +328,17 @@ def test_dmft_with_ml_counts_its_fallbacks():
     """max_uncertainty = 0 sends every solve to ED: the ml sweep is then the ED sweep, fallback for fallback."""
     _, path, _, _ = tiny_model()
     from triqs_mlsolver.dmft import BetheParameters, bethe_sweep
+    from triqs_mlsolver.ml.correction import CorrectionModel
 
     params = BetheParameters(beta=10.0, n_iw=128, n_tau=201, n_l=20, tol=1e-4, max_iter=30)
+    reference = CorrectionModel.load(path).metadata["reference"]["ed"]  # the fallback's ED settings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ml = bethe_sweep([1.0], params, ("ml",), {"ml": {"model": str(path), "max_uncertainty": 0.0,
                                                          "fallback_n_bath": 2}}, progress=False)
-        ed = bethe_sweep([1.0], params, ("ed",), {"ed": {"n_bath": 2}}, progress=False)
+        ed = bethe_sweep([1.0], params, ("ed",), {"ed": {"n_bath": 2, "boltzmann_cutoff": reference["boltzmann_cutoff"],
+                                                         "n_states_max": reference["n_states_max"]}},
+                         progress=False)
     r_ml, r_ed = ml.results["ml"][0], ed.results["ed"][0]
     assert r_ml.n_fallbacks == r_ml.n_iterations == r_ed.n_iterations and r_ed.n_fallbacks == 0
     assert r_ml.Z == pytest.approx(r_ed.Z, abs=1e-12)

@@ -12,6 +12,7 @@ See ``doc/dmft.md`` for the loop, the observables and the archive layout.
 from __future__ import annotations
 
 from .bethe import BetheParameters as BetheParameters
+from .bethe import LOOP_CUTOFF_FRACTION as LOOP_CUTOFF_FRACTION
 from .bethe import BetheResult as BetheResult
 from .bethe import make_solver as make_solver
 from .bethe import solve_bethe as solve_bethe
@@ -30,6 +31,7 @@ from .two_site import solve_two_site as solve_two_site
 
 __all__ = [
     "BetheParameters",
+    "LOOP_CUTOFF_FRACTION",
     "BetheResult",
     "make_solver",
     "solve_bethe",

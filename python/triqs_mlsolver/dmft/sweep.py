@@ -185,7 +185,7 @@ def bethe_sweep(
             f"options were given for method(s) {unused} that the sweep does not run (methods: {list(methods)}). "
             "Remove them or add the method."
         )
-    method_options = {m: check_method_options(m, method_options.get(m)) for m in methods}
+    method_options = {m: check_method_options(m, method_options.get(m), params.tol) for m in methods}
 
     comm = world()
     archive = SweepArchive(out, comm, save_iterations=save_iterations) if out is not None else None
