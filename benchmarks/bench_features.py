@@ -1,7 +1,7 @@
 """Accuracy per cost of the feature sets of method="ml" (prints a table; not a test).
 
     python benchmarks/bench_features.py $TRIQS_MLSOLVER_DATA/train.h5
-    python benchmarks/bench_features.py DATA.h5 --sets hubbard_i,ipt:ipt hubbard_i,ipt,ed_nb1,ed_nb2:ed_nb2
+    python benchmarks/bench_features.py DATA.h5 --sets hubbard_i,ipt:ipt ed_nb2:ed_nb2
 
 For each feature set (``solvers:base``) a model is trained on the same split of the dataset (same
 seed) and evaluated on the test split: median and p95 of ``max_tau |G - G_ref|``, median ``|Z - Z_ref|``,
@@ -36,8 +36,8 @@ from triqs_mlsolver.ml.training import TrainOptions, evaluate, train_correction 
 from triqs_mlsolver.solvers.base import ImpurityProblem, get_solver, options_from_kwargs  # noqa: E402
 from triqs_mlsolver.transforms import matsubara_freqs  # noqa: E402
 
-DEFAULT_SETS = ("hubbard_i,ipt:ipt", "hubbard_i,ipt,ed_nb1:ed_nb1", "hubbard_i,ipt,ed_nb1,ed_nb2:ed_nb2",
-                "hubbard_i,ipt,ed_nb1,ed_nb2,ed_nb3:ed_nb3")
+DEFAULT_SETS = ("hubbard_i,ipt:ipt", "hubbard_i,ipt,ed_nb1:ed_nb1", "ed_nb2:ed_nb2", "hubbard_i,ipt,ed_nb1,ed_nb2:ed_nb2",
+                "ed_nb3:ed_nb3")
 
 
 def _problems(path: str, rows: np.ndarray, n_iw: int) -> list:

@@ -417,6 +417,10 @@ def test_ml_options_classes_are_declared_the_one_way():
         MLOptions(max_uncertainty=-1.0)
     with pytest.raises(InvalidParameterError, match="architecture"):
         TrainOptions(architecture="transformer/1")
+    with pytest.raises(InvalidParameterError, match="weighting"):
+        TrainOptions(weighting="l1")
+    with pytest.raises(InvalidParameterError, match="accept_quantile"):
+        TrainOptions(accept_quantile=1.5)
 
 
 def test_the_vae_ood_score_is_a_second_domain_check(tmp_path):
@@ -481,7 +485,7 @@ def test_a_failing_cheap_solver_sends_the_problem_to_ed(monkeypatch):
 def test_the_shipped_model_beats_its_base_on_fresh_problems_of_its_recipe():
     """Eight new problems of the training recipe's random family (beta 30-100): the default model's median
     max_tau |G - G_ref| against the ED of each problem's own 7-site bath is below that of its base, ED with
-    2 fitted sites, run as the model runs it; every solve obeys the sum rule."""
+    3 fitted sites, run as the model runs it; every solve obeys the sum rule."""
     from triqs_mlsolver.data.config import parse_config
     from triqs_mlsolver.data.sampling import GF_STRUCT, random_sample
     from triqs_mlsolver.ed import EDOptions, diagonalize
@@ -491,7 +495,7 @@ def test_the_shipped_model_beats_its_base_on_fresh_problems_of_its_recipe():
     from triqs_mlsolver.transforms import matsubara_freqs
 
     model = load_model(DEFAULT_MODEL)
-    assert model.layout.base == "ed_nb2" and model.metadata["architecture"]["members"] == 5
+    assert model.layout.base == "ed_nb3" and model.metadata["architecture"]["members"] == 5
     cfg = parse_config({"seed": 424242, "families": {"random": {
         "count": 8, "beta": {"dist": "loguniform", "low": 30.0, "high": 100.0}, "mirror": "none"}}})
     fam = dict(cfg.families)["random"]
@@ -511,7 +515,7 @@ def test_the_shipped_model_beats_its_base_on_fresh_problems_of_its_recipe():
         g = np.stack([r.g_tau[b][:, 0, 0].real for b in ("up", "down")])
         np.testing.assert_allclose(g[:, 0] + g[:, -1], -1.0, atol=1e-10)
         err_ml.append(np.abs(g - ref).max())
-        g_base = _prepare(p, model).g_l["ed_nb2"] / p.beta @ tau_basis(model.n_l, 201).T
+        g_base = _prepare(p, model).g_l["ed_nb3"] / p.beta @ tau_basis(model.n_l, 201).T
         err_base.append(np.abs(g_base - ref).max())
     assert np.median(err_ml) < np.median(err_base), (err_ml, err_base)
 

@@ -16,8 +16,8 @@ import os
 __all__ = ["add_train_arguments", "run_train", "add_train_vae_arguments", "run_train_vae", "add_explore_arguments",
            "run_explore"]
 
-DEFAULT_SOLVERS = "hubbard_i,ipt,ed_nb1,ed_nb2"
-DEFAULT_BASE = "ed_nb2"
+DEFAULT_SOLVERS = "ed_nb3"
+DEFAULT_BASE = "ed_nb3"
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +43,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weight of the Z term of the loss (default 0; for --free-iw0 models)")
     parser.add_argument("--free-iw0", action="store_true",
                         help="let the correction change G(i w_0) too (default: G(i w_0), hence Z, stays the base's)")
+    parser.add_argument("--weighting", choices=("mse", "relative"), default="relative",
+                        help="per-sample loss weight: relative (default; 1/(e^2 + median e^2), e the base's error) or mse (equal)")
+    parser.add_argument("--accept-quantile", type=float, default=0.99,
+                        help="the default uncertainty threshold is this quantile of the validation uncertainties")
     parser.add_argument("--plots", metavar="DIR", help="write the test-split figures into DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -65,7 +69,8 @@ def run_train(args: argparse.Namespace) -> int:
                                n_l=args.n_l_input, n_delta=args.n_delta)
         options = TrainOptions(members=args.members, hidden=args.hidden, depth=args.depth, epochs=args.epochs,
                                patience=args.patience, seed=args.seed, z_weight=args.z_weight,
-                               anchor_iw0=not args.free_iw0)
+                               anchor_iw0=not args.free_iw0, weighting=args.weighting,
+                               accept_quantile=args.accept_quantile)
         model, report = train_correction(args.data, layout, options, progress=not args.quiet)
     model.save(args.out)
     print(report.table)

@@ -54,13 +54,16 @@ class TrainOptions(Options):
     patience: int = option("early stopping: epochs without a better validation loss", 40, check=integer(1))
     seed: int = option("seed of the split, the initialization, the bootstrap and the batches", 0,
                        check=integer(0, 2**63 - 1))
-    accept_quantile: float = option("the default threshold is this quantile of the validation uncertainties", 0.92,
+    accept_quantile: float = option("the default threshold is this quantile of the validation uncertainties", 0.99,
                                     check=real(0.0, 1.0, open_lo=True))
     bootstrap: bool = option("train each member on a bootstrap resample of the training split", True, check=boolean())
     z_weight: float = option("weight of the Z term of the loss (relative to the G term; for models without the "
                              "anchor, whose Z it leaves unchanged)", 0.0, check=nonnegative())
     anchor_iw0: bool = option("keep G(i w_0), hence Z, at the base solver's value (the correction acts on the rest)",
                               True, check=boolean())
+    weighting: str = option("per-sample weight of the loss: 'mse' (all equal) or 'relative' (1/(e^2 + median e^2), "
+                            "e the base solver's error: small errors count as much as large ones)", "relative",
+                            check=choice(("mse", "relative")))
 
 
 @dataclass
@@ -99,8 +102,14 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
     rows = torch.randint(0, n, (n,), generator=gen) if opt.bootstrap else torch.arange(n)
     adam = torch.optim.Adam(member.parameters(), lr=opt.learning_rate, weight_decay=opt.weight_decay)
     schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(adam, factor=0.5, patience=max(1, opt.patience // 4))
+    base_error = lambda gbb, grb: torch.mean((ensemble.project(gbb) - grb) ** 2, dim=(1, 2))  # noqa: E731
+    e2 = base_error(gb, gr)
+    floor = float(torch.median(e2)) + 1e-30
+    weight_of = (lambda e: 1.0 / (e + floor)) if opt.weighting == "relative" else torch.ones_like  # noqa: E731
+    norm = float(torch.mean(weight_of(e2)))
+    w_train, w_val = weight_of(e2) / norm, weight_of(base_error(val[1], val[2])) / norm
     # each term relative to the base solver's error on the training split
-    scale_g = float(torch.mean((ensemble.project(gb) - gr) ** 2)) + 1e-30
+    scale_g = float(torch.mean(w_train * e2)) + 1e-30
     scale_z = float(torch.mean(torch.sum(zw * (gb - gr), dim=-1) ** 2)) + 1e-30
 
     def predict(xb, gbb):
@@ -108,14 +117,15 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
         r = (member(z) * ensemble.r_std + ensemble.r_mean).reshape(xb.shape[0], 2, ensemble.n_l)
         return ensemble.correct(gbb, r)
 
-    def loss_of(xb, gbb, grb, zwb):
+    def loss_of(xb, gbb, grb, zwb, wb):
         d = predict(xb, gbb) - grb
-        return torch.mean(d**2) / scale_g + opt.z_weight * torch.mean(torch.sum(zwb * d, dim=-1) ** 2) / scale_z
+        return (torch.mean(wb * torch.mean(d**2, dim=(1, 2))) / scale_g
+                + opt.z_weight * torch.mean(torch.sum(zwb * d, dim=-1) ** 2) / scale_z)
 
     def validation_loss() -> float:
         member.eval()
         with torch.no_grad():
-            return float(loss_of(*val))
+            return float(loss_of(*val, w_val))
 
     # the untrained member (the base itself) competes too: training never makes it worse on validation
     best, best_epoch, best_state = validation_loss(), -1, {key: v.clone() for key, v in member.state_dict().items()}
@@ -124,7 +134,7 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
         order = rows[torch.randperm(n, generator=gen)]
         for start in range(0, n, opt.batch_size):
             b = order[start:start + opt.batch_size]
-            loss = loss_of(x[b], gb[b], gr[b], zw[b])
+            loss = loss_of(x[b], gb[b], gr[b], zw[b], w_train[b])
             adam.zero_grad()
             loss.backward()
             adam.step()
