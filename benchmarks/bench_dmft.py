@@ -22,10 +22,9 @@ import time
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import numpy as np  # noqa: E402
-
-from triqs_mlsolver.demo import DEMO_PARAMETERS, DEMO_U  # noqa: E402
-from triqs_mlsolver.dmft import LOOP_CUTOFF_FRACTION, bethe_sweep  # noqa: E402
+import numpy as np
+from triqs_mlsolver.demo import DEMO_PARAMETERS, DEMO_U
+from triqs_mlsolver.dmft import LOOP_CUTOFF_FRACTION, bethe_sweep
 
 
 def _sweep(options: dict) -> tuple:
@@ -54,8 +53,9 @@ def main() -> None:
     for name, rs in runs.items():
         medians[name] = statistics.median(r[0] for r in rs)
         print(f"{name:>16} | {medians[name]:9.1f} {rs[0][3]:7d} {medians[name] / rs[0][3]:8.3f}")
-    (strict, loop) = (runs[name][0] for name in cases)
-    print(f"speed-up {medians[list(cases)[0]] / medians[list(cases)[1]]:.2f}x; "
+    strict_name, loop_name = cases
+    strict, loop = runs[strict_name][0], runs[loop_name][0]
+    print(f"speed-up {medians[strict_name] / medians[loop_name]:.2f}x; "
           f"max |dZ| {np.max(np.abs(strict[1] - loop[1])):.1e}, max |d docc| {np.max(np.abs(strict[2] - loop[2])):.1e} "
           f"(tol {DEMO_PARAMETERS.tol:g})")
 

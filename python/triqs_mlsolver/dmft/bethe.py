@@ -38,8 +38,8 @@ from ..transforms import matsubara_freqs
 from .observables import double_occupancy, quasiparticle_weight, spectral_weight_at_fermi_level
 
 __all__ = [
-    "START_KINDS", "LOOP_CUTOFF_FRACTION", "GF_STRUCT", "BetheParameters", "BetheResult", "starting_gf", "make_solver", "check_method_options",
-    "solve_bethe",
+    "START_KINDS", "LOOP_CUTOFF_FRACTION", "GF_STRUCT", "BetheParameters", "BetheResult", "starting_gf", "make_solver",
+    "check_method_options", "solve_bethe",
 ]
 
 
@@ -152,7 +152,8 @@ default ``1e-10``."""
 def check_method_options(method: str, options: dict | None, tol: float | None = None) -> dict:
     """Validate ``options`` against the method's ``Options`` (before any work); return them as a dict.
 
-    With the loop tolerance ``tol``, the ED Boltzmann cutoff follows it (:data:`LOOP_CUTOFF_FRACTION`)."""
+    With the loop tolerance ``tol``, the ED Boltzmann cutoff follows it (:data:`LOOP_CUTOFF_FRACTION`; at most
+    1e-2, for loose tolerances)."""
     options = dict(options or {})
     options_from_kwargs(method_class(method).Options, options, method)
     if method == "ed" and tol is not None:

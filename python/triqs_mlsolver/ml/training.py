@@ -4,7 +4,8 @@ Each member is trained on a bootstrap resample of the training split (so the ens
 reflects the finite data) with Adam, a learning rate halved when the validation loss stalls, and
 early stopping on that loss; the best-validation weights are kept.  The loss is the mean square of
 ``(G_pred,l - G_ref,l)/beta`` after the sum-rule projection, which by Legendre orthogonality is
-``(1/beta^2) int_0^beta |G_pred(tau) - G_ref(tau)|^2 dtau``, plus ``z_weight`` times the mean square of
+``(1/beta^2) int_0^beta |G_pred(tau) - G_ref(tau)|^2 dtau``, averaged over samples with the weights
+``1/(e^2 + median e^2)`` (``weighting="relative"``; ``e^2`` that of the base solver) or equal weights, plus ``z_weight`` times the mean square of
 the error of the quasiparticle weight ``Z = 1/(1 - Im Sigma(i w_0)/w_0)`` (linearized around the
 reference; Z is far more sensitive to ``G(i w_0)`` than ``G(tau)`` is at large beta), each term divided by
 the base solver's value on the training split.  The default uncertainty threshold is
@@ -102,10 +103,15 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
     rows = torch.randint(0, n, (n,), generator=gen) if opt.bootstrap else torch.arange(n)
     adam = torch.optim.Adam(member.parameters(), lr=opt.learning_rate, weight_decay=opt.weight_decay)
     schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(adam, factor=0.5, patience=max(1, opt.patience // 4))
-    base_error = lambda gbb, grb: torch.mean((ensemble.project(gbb) - grb) ** 2, dim=(1, 2))  # noqa: E731
+    def base_error(gbb, grb):  # per sample: mean square of the projected base's error
+        return torch.mean((ensemble.project(gbb) - grb) ** 2, dim=(1, 2))
+
     e2 = base_error(gb, gr)
     floor = float(torch.median(e2)) + 1e-30
-    weight_of = (lambda e: 1.0 / (e + floor)) if opt.weighting == "relative" else torch.ones_like  # noqa: E731
+
+    def weight_of(e):
+        return 1.0 / (e + floor) if opt.weighting == "relative" else torch.ones_like(e)
+
     norm = float(torch.mean(weight_of(e2)))
     w_train, w_val = weight_of(e2) / norm, weight_of(base_error(val[1], val[2])) / norm
     # each term relative to the base solver's error on the training split
