@@ -44,7 +44,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--free-iw0", action="store_true",
                         help="let the correction change G(i w_0) too (default: G(i w_0), hence Z, stays the base's)")
     parser.add_argument("--weighting", choices=("mse", "relative"), default="relative",
-                        help="per-sample loss weight: relative (default; 1/(e^2 + median e^2), e the base's error) or mse (equal)")
+                        help="per-sample loss weight: relative (default; 1/(e^2 + median e^2), e the base's error) "
+                             "or mse (equal)")
     parser.add_argument("--accept-quantile", type=float, default=0.99,
                         help="the default uncertainty threshold is this quantile of the validation uncertainties")
     parser.add_argument("--plots", metavar="DIR", help="write the test-split figures into DIR")

@@ -5,10 +5,11 @@ reflects the finite data) with Adam, a learning rate halved when the validation 
 early stopping on that loss; the best-validation weights are kept.  The loss is the mean square of
 ``(G_pred,l - G_ref,l)/beta`` after the sum-rule projection, which by Legendre orthogonality is
 ``(1/beta^2) int_0^beta |G_pred(tau) - G_ref(tau)|^2 dtau``, averaged over samples with the weights
-``1/(e^2 + median e^2)`` (``weighting="relative"``; ``e^2`` that of the base solver) or equal weights, plus ``z_weight`` times the mean square of
-the error of the quasiparticle weight ``Z = 1/(1 - Im Sigma(i w_0)/w_0)`` (linearized around the
-reference; Z is far more sensitive to ``G(i w_0)`` than ``G(tau)`` is at large beta), each term divided by
-the base solver's value on the training split.  The default uncertainty threshold is
+``1/(e^2 + median e^2)`` (``weighting="relative"``; ``e^2`` that of the base solver) or equal weights,
+plus ``z_weight`` times the mean square of the error of the quasiparticle weight
+``Z = 1/(1 - Im Sigma(i w_0)/w_0)`` (linearized around the reference; Z is far more sensitive to
+``G(i w_0)`` than ``G(tau)`` is at large beta), each term divided by the base solver's value on the
+training split.  The default uncertainty threshold is
 the ``accept_quantile`` of the validation uncertainties; the domain box is the training split's
 range of every descriptor, widened by :data:`DOMAIN_MARGIN`.  The metrics table compares the network with every cheap solver on the
 test split.
@@ -93,29 +94,35 @@ def _tensors(s: SampleSet, base: str, n_l: int) -> tuple:
     return as_t(s.features), as_t(g_base), as_t(g_ref), as_t(z_weights)
 
 
+def _base_error(ensemble: CorrectionEnsemble, g_base: torch.Tensor, g_ref: torch.Tensor) -> torch.Tensor:
+    """Per sample, the mean square of the projected base's error in ``G_l / beta``."""
+    return torch.mean((ensemble.project(g_base) - g_ref) ** 2, dim=(1, 2))
+
+
+def _sample_weights(ensemble: CorrectionEnsemble, train: tuple, val: tuple, weighting: str) -> tuple:
+    """Loss weights of the training and validation samples, normalized to mean 1 on the training split:
+    ``1/(e^2 + median e^2)`` with ``e^2`` the base's error (``"relative"``, median of the training split), or 1."""
+    e_train, e_val = (_base_error(ensemble, t[1], t[2]) for t in (train, val))
+    if weighting != "relative":
+        return torch.ones_like(e_train), torch.ones_like(e_val)
+    floor = float(torch.median(e_train)) + 1e-30
+    w_train, w_val = 1.0 / (e_train + floor), 1.0 / (e_val + floor)
+    norm = float(torch.mean(w_train))
+    return w_train / norm, w_val / norm
+
+
 def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple, opt: TrainOptions,
                   bar: Progress) -> int:
     """Train member ``k`` in place; returns the epoch of its best validation loss."""
     member = ensemble.members[k]
     gen = torch.Generator().manual_seed(opt.seed * 1000 + k)
-    x, gb, gr, zw = train
+    x, gb, gr, zw, w = train
     n = x.shape[0]
     rows = torch.randint(0, n, (n,), generator=gen) if opt.bootstrap else torch.arange(n)
     adam = torch.optim.Adam(member.parameters(), lr=opt.learning_rate, weight_decay=opt.weight_decay)
     schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(adam, factor=0.5, patience=max(1, opt.patience // 4))
-    def base_error(gbb, grb):  # per sample: mean square of the projected base's error
-        return torch.mean((ensemble.project(gbb) - grb) ** 2, dim=(1, 2))
-
-    e2 = base_error(gb, gr)
-    floor = float(torch.median(e2)) + 1e-30
-
-    def weight_of(e):
-        return 1.0 / (e + floor) if opt.weighting == "relative" else torch.ones_like(e)
-
-    norm = float(torch.mean(weight_of(e2)))
-    w_train, w_val = weight_of(e2) / norm, weight_of(base_error(val[1], val[2])) / norm
-    # each term relative to the base solver's error on the training split
-    scale_g = float(torch.mean(w_train * e2)) + 1e-30
+    # each term relative to the base solver's (weighted) error on the training split
+    scale_g = float(torch.mean(w * _base_error(ensemble, gb, gr))) + 1e-30
     scale_z = float(torch.mean(torch.sum(zw * (gb - gr), dim=-1) ** 2)) + 1e-30
 
     def predict(xb, gbb):
@@ -131,7 +138,7 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
     def validation_loss() -> float:
         member.eval()
         with torch.no_grad():
-            return float(loss_of(*val, w_val))
+            return float(loss_of(*val))
 
     # the untrained member (the base itself) competes too: training never makes it worse on validation
     best, best_epoch, best_state = validation_loss(), -1, {key: v.clone() for key, v in member.state_dict().items()}
@@ -140,7 +147,7 @@ def _train_member(ensemble: CorrectionEnsemble, k: int, train: tuple, val: tuple
         order = rows[torch.randperm(n, generator=gen)]
         for start in range(0, n, opt.batch_size):
             b = order[start:start + opt.batch_size]
-            loss = loss_of(x[b], gb[b], gr[b], zw[b], w_train[b])
+            loss = loss_of(x[b], gb[b], gr[b], zw[b], w[b])
             adam.zero_grad()
             loss.backward()
             adam.step()
@@ -195,6 +202,8 @@ def train_correction(paths, layout: FeatureLayout, options: TrainOptions = Train
         ensemble.set_normalization(train.features.mean(0), train.features.std(0), r.mean(0), r.std(0))
         ensemble.start_at_base()
     t_train, t_val = _tensors(train, layout.base, n_l), _tensors(val, layout.base, n_l)
+    w_train, w_val = _sample_weights(ensemble, t_train, t_val, options.weighting)
+    t_train, t_val = (*t_train, w_train), (*t_val, w_val)
     bar = Progress(options.members * options.epochs, "train", enabled=progress, unit="epochs")
     best_epochs = [_train_member(ensemble, k, t_train, t_val, options, bar) for k in range(options.members)]
     bar.close()
