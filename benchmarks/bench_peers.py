@@ -16,11 +16,12 @@ Output: G_up(iw_n) on the 1024 positive Matsubara frequencies of beta = 50.  Row
 at beta = 50 and Nb = 8, 10 at T = 0 (degenerate ground states averaged with equal weights;
 G on the mesh of a fictitious beta = 50).  Three implementations, each run R times in a
 fresh process (wall time of the whole process, Python start and imports included, and its
-peak resident memory; one BLAS/OpenMP thread), median quoted:
+peak resident memory; one BLAS/OpenMP thread; the package byte-compiled first, as installed), median quoted:
 
 * Solver: ``Solver.solve(method="ed", n_bath=Nb)`` on the exact G0 of the discrete bath,
   i.e. the bath fit to G0 included (T = 0 rows: ``zero_temperature=True``);
-* core: ``triqs_mlsolver.ed.diagonalize`` on the model itself, then the poles on the mesh;
+* core: ``triqs_mlsolver.ed.diagonalize`` on the model itself (``dense_targets=False``: poles exact on
+  the Matsubara axis, as the Solver's without real-frequency outputs), then the poles on the mesh;
 * QuSpin: one ``spinful_fermion_basis_general`` and sparse ``hamiltonian`` per (N_up, N_dn)
   sector (site 0 the impurity).  The sectors are searched outwards from half filling by their
   lowest energy (eigsh; dense eigh for small sectors); every state with
@@ -35,17 +36,10 @@ The last columns compare G of the core and of the Solver with QuSpin's (max over
 
 from __future__ import annotations
 
-import argparse
-import json
+# Only what the timed child process needs is imported here; the driver's modules load in main().
 import math
 import os
-import pathlib
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-import traceback
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
@@ -90,10 +84,10 @@ def run_solver(nb: int, beta: float):
 
 
 def run_core(nb: int, beta: float):
-    """The bare ED core on the model."""
-    from triqs_mlsolver.ed import diagonalize
+    """The bare ED core on the model (poles exact on the Matsubara axis, as the Solver's without real frequencies)."""
+    from triqs_mlsolver.ed import EDOptions, diagonalize
 
-    return diagonalize(_aim(nb), beta).poles["up"].iw(BETA_MESH, N_IW)[N_IW:, 0, 0]
+    return diagonalize(_aim(nb), beta, EDOptions(dense_targets=False)).poles["up"].iw(BETA_MESH, N_IW)[N_IW:, 0, 0]
 
 
 def _lowest(h, k: int):
@@ -219,21 +213,29 @@ def run_case(impl: str, nb: int, beta: float, out: str) -> int:
             g = {"solver": run_solver, "core": run_core, "quspin": run_quspin}[impl](nb, beta)
             np.savez(out, g=np.zeros(0) if g is None else g, note="" if g is not None else OPTION_MISSING)
         except BaseException:  # noqa: BLE001 - the forked worker reports any failure and never returns
+            import traceback
+
             traceback.print_exc()
             code = 1
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     _, status, usage = os.wait4(pid, 0)
-    print(json.dumps({"peak_mb": usage.ru_maxrss / 1024.0}))
+    print(f"peak_mb {usage.ru_maxrss / 1024.0}")
     return os.waitstatus_to_exitcode(status)
 
 
 def run_child(impl: str, nb: int, beta: float, out: str) -> tuple[float, float, str]:
     """One implementation in a fresh process: (wall seconds, peak MB, note); G saved to ``out``."""
+    import subprocess
+    import time
+
+    # The module is imported (from its compiled bytecode, see main), not run as a script.
+    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); import bench_peers; "
+            f"sys.exit(bench_peers.run_case({impl!r}, {nb}, float({str(beta)!r}), {out!r}))")
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--case", impl, str(nb), str(beta), out],
-                          capture_output=True, text=True, env=os.environ.copy(), check=False)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy(),
+                          check=False)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or ["(no message)"]
@@ -242,29 +244,45 @@ def run_child(impl: str, nb: int, beta: float, out: str) -> tuple[float, float, 
 
     with np.load(out) as data:
         note = str(data["note"])
-    return wall, json.loads(proc.stdout.strip().splitlines()[-1])["peak_mb"], note
+    return wall, float(proc.stdout.strip().splitlines()[-1].removeprefix("peak_mb ")), note
 
 
 def _fmt(x, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _compile_bytecode() -> None:
+    """Byte-compile this script and the package, as an installation does (an environment with
+    PYTHONDONTWRITEBYTECODE would otherwise recompile them in every timed process; QuSpin, numpy
+    and scipy come compiled from their wheels)."""
+    import compileall
+
+    import triqs_mlsolver
+
+    for path in (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(triqs_mlsolver.__file__)):
+        compileall.compile_dir(path, quiet=1)
+
+
 def main(argv=None) -> int:
+    import argparse
+    import json
+    import pathlib
+    import statistics
+    import tempfile
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="processes per implementation and row (median quoted)")
     parser.add_argument("--rows", nargs="+", metavar="NB:BETA", help="rows to run, e.g. 6:50 10:inf (default: all)")
     parser.add_argument("--quick", action="store_true", help="only Nb = 6, beta = 50, one repetition")
     parser.add_argument("--json", metavar="PATH", help="write the raw numbers to PATH")
-    parser.add_argument("--case", nargs=4, metavar=("IMPL", "NB", "BETA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.case:
-        return run_case(args.case[0], int(args.case[1]), float(args.case[2]), args.case[3])
 
     rows = [(int(nb), float(beta)) for nb, beta in (r.split(":") for r in args.rows)] if args.rows else ROWS
     repeat = args.repeat
     if args.quick:
         rows, repeat = ROWS[:1], 1
     impls = list(IMPLS)
+    _compile_bytecode()
     try:
         import quspin  # noqa: F401
     except ImportError as err:

@@ -68,6 +68,8 @@ edcore::Options parse_options(const nb::dict &d) {
     else if (k == "degeneracy_tol") o.degeneracy_tol = nb::cast<double>(value);
     else if (k == "dense_max_dim") o.dense_max_dim = nb::cast<std::size_t>(value);
     else if (k == "dense_window_max_dim") o.dense_window_max_dim = nb::cast<std::size_t>(value);
+    else if (k == "dense_screen_min_dim") o.dense_screen_min_dim = nb::cast<std::size_t>(value);
+    else if (k == "dense_targets") o.dense_targets = nb::cast<bool>(value);
     else if (k == "lanczos_tol") o.lanczos_tol = nb::cast<double>(value);
     else if (k == "lanczos_krylov_dim") o.lanczos_krylov_dim = nb::cast<int>(value);
     else if (k == "lanczos_max_matvecs") o.lanczos_max_matvecs = nb::cast<long>(value);

@@ -142,7 +142,7 @@ std::vector<BlockPoles> green_functions(Spectrum<T> &spec, const std::vector<std
             }
           }
           const std::size_t nn = static_cast<std::size_t>(nb) * nb;
-          if (spec.is_dense(static_cast<std::size_t>(tid))) {
+          if (spec.dense_target(static_cast<std::size_t>(tid), static_cast<std::size_t>(ns * k))) {
             const auto &D = spec.dense(static_cast<std::size_t>(tid));
             std::vector<T> P(dt * ns * k);  // P = U^+ X
             gemm_ah_b<T>(static_cast<int>(dt), ns * k, static_cast<int>(dt), D.vectors.data(), static_cast<int>(dt), X.data(),

@@ -143,6 +143,8 @@ template <typename T> Result run(const Problem &p, const Options &o, const Norma
   so.degeneracy_tol = o.degeneracy_tol;
   so.dense_max_dim = o.dense_max_dim;
   so.dense_window_max_dim = o.dense_window_max_dim;
+  so.dense_screen_min_dim = o.dense_screen_min_dim;
+  so.dense_targets = o.dense_targets;
   so.max_memory_bytes = o.max_memory_bytes;
   so.eigen.tol = o.lanczos_tol;
   so.eigen.krylov_dim = o.lanczos_krylov_dim;

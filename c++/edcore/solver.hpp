@@ -41,6 +41,8 @@ struct Options {
   double degeneracy_tol = 1e-9;
   std::size_t dense_max_dim = 512;
   std::size_t dense_window_max_dim = 5000;
+  std::size_t dense_screen_min_dim = 128;
+  bool dense_targets = true;
   double lanczos_tol = 1e-12;
   int lanczos_krylov_dim = 50;
   long lanczos_max_matvecs = 20000;

@@ -7,7 +7,8 @@
 /// window \f$ W = \ln(1/\epsilon)/\beta \f$ (\f$\epsilon\f$ = Boltzmann cutoff; at T = 0 the
 /// degeneracy tolerance), the search stops at the first sector whose bound exceeds
 /// \f$ E_0 + W \f$: no state there can carry a relative weight \f$ e^{-\beta(E-E_0)} \ge \epsilon \f$.
-/// Small sectors (dimension <= dense_max_dim) are diagonalized completely.  Every larger
+/// Small sectors (dimension <= dense_max_dim) are diagonalized completely, those of at least
+/// dense_screen_min_dim only when a Lanczos probe does not place them above the window.  Every larger
 /// sector is first screened with a cheap Lanczos estimate of its lowest energy, which also
 /// estimates how many states lie in the window (lanczos_probe).  If a state lies inside, the
 /// cheaper of two exact routes computes every state below \f$ E_0 + W \f$:
@@ -43,6 +44,8 @@ struct SpectrumOptions {
   double degeneracy_tol = 1e-9;      ///< T = 0: states within this energy of E0 are ground states
   std::size_t dense_max_dim = 512;   ///< sectors up to this dimension are diagonalized densely
   std::size_t dense_window_max_dim = 5000;  ///< largest sector for the "dense_window" route (0: never)
+  std::size_t dense_screen_min_dim = 128;   ///< dense sectors this large are first screened by a Lanczos probe (0: never)
+  bool dense_targets = true;  ///< Green's-function targets up to dense_max_dim diagonalized (exact real-axis poles)
   double max_memory_bytes = 4e9;     ///< limit on the memory of kept Lanczos states
   EigenOptions eigen;
 };
@@ -115,6 +118,14 @@ template <typename T> class Spectrum {
   const SectorOperator<T> &op(std::size_t id);
   /// True when the sector is treated densely.
   bool is_dense(std::size_t id) const;
+  /// True when the Green's function of `n_vectors` vectors in the target sector `id` comes from its
+  /// full diagonalization: a dense sector, unless dense_targets is off and it is at least
+  /// dense_screen_min_dim large, not yet diagonalized and reached by few vectors (then: Lanczos
+  /// continued fractions, exact on the Matsubara axis only, like larger sectors).
+  bool dense_target(std::size_t id, std::size_t n_vectors) const;
+  /// A dense sector of at least dense_screen_min_dim whose Lanczos probe lies above the window
+  /// (e0 + window): true, with `rep` filled as "screened"; its full diagonalization is skipped.
+  bool screened_dense(std::size_t id, double e0, SectorReport &rep);
   /// True when a symmetry maps the sector onto itself (its kept states then form complete
   /// multiplets that the symmetry permutes among themselves).
   bool self_mapped(std::size_t id) const { return !mirror_.empty() && mirror_[id] == id; }

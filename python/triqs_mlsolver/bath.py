@@ -304,7 +304,7 @@ def _warm_parameters(block: BathBlock, cost: Cost, levels: np.ndarray):
     return np.linalg.lstsq(cost.M, x, rcond=None)[0]
 
 
-def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng, warm=None):
+def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, seed, warm=None):
     """Best bath of one block: ``(BathBlock, distance, starting points run)``.
 
     ``delta_pos`` is Delta on all positive frequencies ``w`` (its tail sets the starting points);
@@ -312,7 +312,7 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng, warm=None):
     sites is recovered by vector fitting.  Otherwise, with a ``warm`` bath (the previous DMFT
     iteration's), the fit starts from it and stops there unless its distance exceeds
     ``warn_distance``; else each restart runs ``screen_iterations`` iterations and the best one
-    continues to convergence.
+    continues to convergence (restarts after the first draw from ``default_rng(seed)``).
     """
     n_orb = delta_pos.shape[1]
     target, z = delta_pos[:n_freq], 1j * w[:n_freq]
@@ -338,7 +338,10 @@ def _fit_block(delta_pos, w, n_freq, nb, options, complex_v, rng, warm=None):
         if best_c <= options.warn_distance**2:
             eps, V = unpack(cost.physical(best, full=True)[0], n_orb, nb)
             return _canonical(eps, V, complex_v), float(np.sqrt(best_c)), run
+    rng = None  # the random restarts' generator (numpy.random loads only when one runs)
     for restart in range(options.n_restarts):
+        if restart and rng is None:
+            rng = np.random.default_rng(list(seed))
         p0 = _start(restart, rng, guess, cost, levels, cols, complex_v)
         p, c, done = minimise(cost, p0, min(options.max_iterations, options.screen_iterations), tol, stop)
         run += 1
@@ -408,9 +411,8 @@ def fit_bath(delta_iw, beta: float, n_bath, *, options: BathFitOptions = BathFit
         if twin is not None:
             bath[name], per_block[name], restarts[name] = bath[twin], per_block[twin], 0
             continue
-        rng = np.random.default_rng([options.seed, index])
         bath[name], per_block[name], restarts[name] = _fit_block(
-            delta_pos, w, n_freq, sizes[name], options, complex_v, rng, start.get(name)
+            delta_pos, w, n_freq, sizes[name], options, complex_v, (options.seed, index), start.get(name)
         )
     poor = {name: d for name, d in per_block.items() if d > options.warn_distance}
     if poor:

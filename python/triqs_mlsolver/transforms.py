@@ -130,7 +130,8 @@ def _fit_indices(w: np.ndarray, tail_fraction: float, n_tail_max: int) -> np.nda
     for side in (w > 0, w < 0):
         idx = np.flatnonzero(side & (np.abs(w) >= (1.0 - tail_fraction) * w_max))
         if idx.size > n_tail_max:
-            idx = idx[np.unique(np.round(np.linspace(0, idx.size - 1, n_tail_max)).astype(int))]
+            pick = np.round(np.linspace(0, idx.size - 1, n_tail_max)).astype(int)  # ascending: drop repeats
+            idx = idx[pick[np.concatenate(([True], pick[1:] != pick[:-1]))]]
         chosen.append(idx)
     return np.concatenate(chosen)
 

@@ -94,6 +94,7 @@ def test_n_bath_must_be_nonnegative():
         ("dense_max_dim", -1),
         ("dense_max_dim", 2.5),
         ("dense_window_max_dim", -1),
+        ("dense_screen_min_dim", -1),
         ("lanczos_tol", 0.0),
         ("lanczos_krylov_dim", 4),
         ("gf_tol", float("nan")),

@@ -5,7 +5,8 @@ larger ones by Lanczos (eigenstates by Krylov-Schur with full reorthogonalizatio
 sectors or many states, two-pass Lanczos for few states in large ones; Green's functions by
 continued fractions), or, with many states in the window, by a dense diagonalization of only
 the window ("dense_window", up to ``dense_window_max_dim``).  Forcing small ``dense_max_dim``
-(and ``lanczos_krylov_dim``, ``dense_window_max_dim = 0``) sends every path through Lanczos.
+(and ``lanczos_krylov_dim``, ``dense_window_max_dim = 0``) sends every path through Lanczos;
+``dense_screen_min_dim = 0`` keeps every dense-sized sector fully dense (the reference below).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from triqs_mlsolver.aim import AIM, BathBlock
 from triqs_mlsolver.ed import EDOptions, diagonalize
 from triqs_mlsolver.operators import Terms
 
-DENSE = EDOptions(dense_max_dim=20000)
+DENSE = EDOptions(dense_max_dim=20000, dense_screen_min_dim=0)
 
 
 def benchmark_aim(nb: int) -> AIM:
@@ -50,6 +51,25 @@ def test_lanczos_agrees_with_dense(nb, beta):
         lanczos = diagonalize(aim, beta, options)
         assert "lanczos" in {s.method for s in lanczos.sectors}
         agree(lanczos, dense, 50.0, 1e-9)
+
+
+@pytest.mark.parametrize("beta", [50.0, 20.0])
+def test_screened_dense_sectors_agree_with_fully_dense(beta):
+    """Dense-sized sectors (441 and 245 states here) screened by a Lanczos probe give the fully
+    dense result, real axis included; with dense_targets=False the targets reached by few states
+    use continued fractions instead, and the result is the same on the Matsubara axis."""
+    aim = benchmark_aim(6)
+    dense = diagonalize(aim, beta, EDOptions(dense_screen_min_dim=0))
+    screened = diagonalize(aim, beta, EDOptions(dense_screen_min_dim=200))
+    matsubara_only = diagonalize(aim, beta, EDOptions(dense_screen_min_dim=200, dense_targets=False))
+    assert "screened" not in {s.method for s in dense.sectors if s.dim <= 512}
+    if beta == 50.0:  # a cold window leaves sectors of 441 states outside: they are not diagonalized
+        assert "screened" in {s.method for s in screened.sectors}
+    agree(screened, dense, 50.0, 1e-10)
+    agree(matsubara_only, dense, 50.0, 1e-10)
+    z = np.linspace(-4.0, 4.0, 401) + 0.02j
+    assert np.abs(screened.poles["up"].at(z) - dense.poles["up"].at(z)).max() < 1e-10
+    assert matsubara_only.matvecs > screened.matvecs  # the continued fractions ran
 
 
 def degenerate_two_orbital(nb: int):

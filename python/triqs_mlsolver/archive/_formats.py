@@ -1,6 +1,6 @@
-"""The Format registry and the dispatch between Python objects and HDF5 nodes.
+"""The dispatch between Python objects and HDF5 nodes.
 
-Writing picks, in this order: a class registered with :func:`register_class` (a group of
+Writing picks, in this order: a class registered with :func:`._registry.register_class` (a group of
 its ``__reduce_to_dict__()`` items tagged with its format name), the built-in objects
 (lean meshes, ``Gf``, ``BlockGf``, ``Block2Gf``, ``Operator``), ``list``/``tuple``/``dict``
 (groups ``List``/``Tuple``/``Dict`` with children ``"0"``, ``"1"``, ... or ``str(key)``),
@@ -23,65 +23,17 @@ from ..errors import ArchiveFormatError, ArchiveFormatWarning, invalid_parameter
 from . import _gf, _operator
 from ._meshes import MESH_FORMATS, mesh_format, read_mesh, write_mesh
 from ._primitives import check_key, format_of, is_leaf, read_leaf, set_format, write_leaf
+from ._registry import CONTAINER_ALIASES, CONTAINERS, class_of_format, format_of_class
 
-__all__ = ["register_class", "registered_formats", "canonical_format", "write_node", "read_node"]
+__all__ = ["canonical_format", "write_node", "read_node"]
 
 PlainGroup = Callable[[h5py.Group], object]
-
-_CONTAINERS = {list: "List", tuple: "Tuple", dict: "Dict"}
-_CONTAINER_ALIASES = {"PythonListWrap": "List", "PythonTupleWrap": "Tuple", "PythonDictWrap": "Dict"}
-_BUILTIN_FORMATS = frozenset(
-    {*_CONTAINERS.values(), *_CONTAINER_ALIASES, *MESH_FORMATS, *_gf.GF_CONTAINER_FORMATS, "Gf", "Operator"}
-)
-
-_class_of_format: dict[str, type] = {}
-_format_of_class: dict[type, str] = {}
-
-
-def register_class(cls: type, format_name: str | None = None) -> None:
-    """Make instances of ``cls`` storable in an archive and rebuildable from it.
-
-    ``cls`` provides ``__reduce_to_dict__(self) -> dict`` (the children to store) and a
-    classmethod ``__factory_from_dict__(cls, name, d)`` (``name`` is the key read, ``d``
-    the children read back).  The group is tagged ``Format = format_name``, by default
-    ``cls._hdf5_format_`` if defined, else ``cls.__name__``.  Registering the same class
-    under the same name again is allowed; any other reuse of a name is an error.
-    """
-    if not isinstance(cls, type):
-        raise invalid_parameter("cls", cls, "a class")
-    for method in ("__reduce_to_dict__", "__factory_from_dict__"):
-        if not callable(getattr(cls, method, None)):
-            raise invalid_parameter(
-                "cls", cls.__name__, "a class with __reduce_to_dict__() and classmethod __factory_from_dict__(name, d)",
-                f"Define {method} on {cls.__name__}.",
-            )
-    name = format_name or getattr(cls, "_hdf5_format_", None) or cls.__name__
-    if not isinstance(name, str) or not name:
-        raise invalid_parameter("format_name", name, "a non-empty str")
-    if name in _BUILTIN_FORMATS:
-        raise invalid_parameter(
-            "format_name", name, f"a name other than the built-in formats {sorted(_BUILTIN_FORMATS)}"
-        )
-    if _class_of_format.get(name, cls) is not cls or _format_of_class.get(cls, name) != name:
-        raise invalid_parameter(
-            "format_name", name,
-            "a format name not yet used by another class, and one name per class",
-            f"Currently registered: {registered_formats()}.",
-        )
-    _class_of_format[name] = cls
-    _format_of_class[cls] = name
-
-
-def registered_formats() -> dict[str, str]:
-    """Format name -> ``module.Class`` of every class registered with :func:`register_class`."""
-    return {name: f"{cls.__module__}.{cls.__qualname__}" for name, cls in _class_of_format.items()}
-
 
 def canonical_format(name: str) -> str:
     """The format a tag is read as: aliases resolved (``PythonListWrap`` -> ``List``, ``GfImFreq_s`` -> ``Gf``)."""
     if _gf.is_gf_format(name):
         return "Gf"
-    return _CONTAINER_ALIASES.get(name, name)
+    return CONTAINER_ALIASES.get(name, name)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -116,7 +68,7 @@ def write_node(group: h5py.Group, key: str, value: object, label: str) -> None:
 
     ``label`` names the entry in error messages (the key path the user wrote).
     """
-    fmt = _format_of_class.get(type(value))
+    fmt = format_of_class(type(value))
     if fmt is not None:
         children = value.__reduce_to_dict__()
         if not isinstance(children, dict):
@@ -131,7 +83,7 @@ def write_node(group: h5py.Group, key: str, value: object, label: str) -> None:
     elif _operator.is_operator(value):
         _operator.write_operator(group, key, value, label)
     elif isinstance(value, (list, tuple, dict)):
-        kind = next(name for cls, name in _CONTAINERS.items() if isinstance(value, cls))
+        kind = next(name for cls, name in CONTAINERS.items() if isinstance(value, cls))
         items = value.items() if kind == "Dict" else enumerate(value)
         sub = group.create_group(key)
         _write_children(sub, ((str(k), v) for k, v in items), label)
@@ -178,7 +130,7 @@ def read_node(node: h5py.Group | h5py.Dataset, plain_group: PlainGroup) -> objec
         return _gf.read_gf_container(node, fmt)
     if fmt in MESH_FORMATS:
         return read_mesh(node)
-    cls = _class_of_format.get(fmt)
+    cls = class_of_format(fmt)
     if cls is not None:
         children = {k: read_node(node[k], plain_group) for k in node}
         return cls.__factory_from_dict__(node.name.rsplit("/", 1)[-1], children)

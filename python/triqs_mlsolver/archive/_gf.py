@@ -31,6 +31,7 @@ from ..errors import ArchiveFormatError, ArchiveFormatWarning
 from ..gf import BlockGf, Gf
 from ._block2_gf import Block2Gf
 from ._meshes import read_mesh, write_mesh
+from ._registry import GF_CONTAINER_FORMATS
 from ._primitives import decode_str, format_of, read_array, read_leaf, set_format, write_leaf
 
 __all__ = [
@@ -45,7 +46,6 @@ __all__ = [
     "read_gf_container",
 ]
 
-GF_CONTAINER_FORMATS = frozenset({"BlockGf", "Block2Gf"})
 _LEGACY_GF = re.compile(r"Gf(ImFreq|ImTime|Legendre|ReFreq|ReTime)?(_s|Tv3|Tv4)?")
 _IGNORED_GF_CHILDREN = frozenset({"indices", "singularity"})
 

@@ -24,16 +24,12 @@ import numpy as np
 from .. import meshes
 from ..errors import ArchiveFormatError
 from ._primitives import decode_str, format_of, set_format
+from ._registry import MESH_FORMAT_NAMES
 
 __all__ = ["MESH_FORMATS", "mesh_format", "write_mesh", "read_mesh"]
 
 #: Format tag -> lean mesh class.
-MESH_FORMATS = {
-    "MeshImFreq": meshes.MeshImFreq,
-    "MeshImTime": meshes.MeshImTime,
-    "MeshLegendre": meshes.MeshLegendre,
-    "MeshReFreq": meshes.MeshReFreq,
-}
+MESH_FORMATS = {name: getattr(meshes, name) for name in MESH_FORMAT_NAMES}
 _STATISTIC_TAG = {"Fermion": "F", "Boson": "B"}
 
 

@@ -22,7 +22,8 @@ import numpy as np
 from ..errors import ArchiveFormatError, invalid_parameter
 from . import _gf
 from ._archive import HDFArchive
-from ._formats import canonical_format, registered_formats
+from ._formats import canonical_format
+from ._registry import registered_formats
 from ._meshes import MESH_FORMATS, read_mesh
 from ._operator import read_operator
 from ._primitives import decode_str, format_of, read_leaf

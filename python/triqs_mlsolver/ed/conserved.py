@@ -37,7 +37,10 @@ def _imbalance(n_orbitals: int, one_body, daggers, orbitals) -> np.ndarray:
         return np.zeros((0, n_orbitals))
     a = np.concatenate(rows)
     a = a[np.any(a != 0, axis=1)]
-    return np.unique(a, axis=0) if a.shape[0] > 1 else a
+    if a.shape[0] <= 1:
+        return a
+    a = a[np.lexsort(a.T[::-1])]  # rows in lexicographic order, then without repeats (np.unique(axis=0))
+    return a[np.concatenate(([True], np.any(a[1:] != a[:-1], axis=1)))]
 
 
 def _merge_until_conserved(a: np.ndarray, groups: list[list[int]]) -> list[list[int]] | None:

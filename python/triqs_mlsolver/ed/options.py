@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from .._options import Options, integer, nonnegative, open_unit, option, optional, positive
+from .._options import Options, boolean, integer, nonnegative, open_unit, option, optional, positive
 
 __all__ = ["EDOptions", "MAX_BATH"]
 
@@ -29,6 +29,15 @@ class EDOptions(Options):
         "window (LAPACK dsyevr/zheevr) when that is estimated cheaper than Lanczos (many states in the window) and its "
         "two n x n arrays fit in a quarter of max_memory_gb; 0: never",
         5000, check=integer(0, 20000))
+    dense_screen_min_dim: int = option(
+        "dense sectors of at least this dimension are first screened by a short Lanczos estimate of their lowest "
+        "energy and not diagonalized when it lies above the Boltzmann window (unless needed as Green's-function "
+        "targets); 0: never", 128, check=integer(0, 20000))
+    dense_targets: bool = option(
+        "Green's-function target sectors up to dense_max_dim are diagonalized completely, so that their poles are "
+        "exact on the real axis too; False: those of at least dense_screen_min_dim reached by few kept states use "
+        "Lanczos continued fractions, exact on the Matsubara axis only (like larger sectors; faster)", True,
+        check=boolean())
     lanczos_tol: float = option("eigenvector residual |H v - E v| relative to the spectral radius at convergence",
                                 1e-12, check=open_unit())
     lanczos_krylov_dim: int = option("smallest Krylov-Schur basis before a thick restart (memory: this many sector "

@@ -41,9 +41,11 @@ class EDSolverOptions(Options):
     warm_start: bool = option("start the bath fit from the previous solve's bath (inside a DMFT loop); the "
                               "restarts run only when that fit is poor", False, check=boolean())
 
-    def ed_options(self) -> EDOptions:
+    def ed_options(self, real_frequencies: bool = True) -> EDOptions:
+        """The engine's options; without real-frequency outputs its poles need only be exact on the
+        Matsubara axis (``dense_targets=False``)."""
         return EDOptions(boltzmann_cutoff=self.boltzmann_cutoff, max_memory_gb=self.max_memory_gb, seed=self.seed,
-                         n_states_max=self.n_states_max)
+                         n_states_max=self.n_states_max, dense_targets=real_frequencies)
 
 
 @register
@@ -82,9 +84,9 @@ class EDSolver:
                          "bath_starts": dict(fit.restarts),
                          "bath_eps": {n: aim.bath[n].eps for n in names},
                          "bath_V": {n: aim.bath[n].V for n in names}})
-        ed = diagonalize(aim, np.inf if options.zero_temperature else beta, options.ed_options())
-        exact = problem.aim is not None
         refreq = problem.refreq
+        ed = diagonalize(aim, np.inf if options.zero_temperature else beta, options.ed_options(refreq is not None))
+        exact = problem.aim is not None
         out = evaluate_outputs(ed, n_iw=problem.n_iw, n_tau=problem.n_tau if exact else None,
                                n_l=problem.n_l if exact else None, w=None if refreq is None else refreq.values(),
                                eta=None if refreq is None else refreq.eta, mesh_beta=beta)
