@@ -326,9 +326,18 @@ def legendre_to_tau(g_l: np.ndarray, beta: float, tau: np.ndarray) -> np.ndarray
     if np.any(tau < 0.0) or np.any(tau > beta):
         raise invalid_parameter("tau", f"array with values in [{tau.min()}, {tau.max()}]", f"0 <= tau <= beta = {beta}")
     n_l = g.shape[0]
-    x = np.clip(2.0 * tau / beta - 1.0, -1.0, 1.0)
-    basis = _legendre.legendre_p(n_l, x) * (np.sqrt(2.0 * np.arange(n_l) + 1.0) / beta)[:, None]
-    return (basis.T @ g.reshape(n_l, -1)).reshape((tau.size,) + g.shape[1:])
+    basis = _tau_basis(n_l, beta, np.clip(2.0 * tau / beta - 1.0, -1.0, 1.0).tobytes())
+    return (basis @ g.reshape(n_l, -1)).reshape((tau.size,) + g.shape[1:])
+
+
+@functools.lru_cache(maxsize=8)
+def _tau_basis(n_l: int, beta: float, x: bytes) -> np.ndarray:
+    """``sqrt(2l+1)/beta P_l(x_k)`` as a read-only ``(len(x), n_l)`` array (``x`` the float64 bytes of
+    ``2 tau/beta - 1``), cached: the same grid returns every solve of a loop."""
+    x = np.frombuffer(x, dtype=float)
+    basis = np.ascontiguousarray((_legendre.legendre_p(n_l, x) * (np.sqrt(2.0 * np.arange(n_l) + 1.0) / beta)[:, None]).T)
+    basis.setflags(write=False)
+    return basis
 
 
 @functools.lru_cache(maxsize=8)
