@@ -259,6 +259,7 @@ def test_fallback_cases_are_recorded_and_learned_from(tmp_path):
     from triqs_mlsolver.data.schema import DONE
     from triqs_mlsolver.ed import diagonalize
     from triqs_mlsolver.data.sampling import make_aim
+    from triqs_mlsolver.ml.correction import CorrectionModel
     from triqs_mlsolver.ml.training import continue_training
 
     acq = tmp_path / "acq.h5"
@@ -277,6 +278,13 @@ def test_fallback_cases_are_recorded_and_learned_from(tmp_path):
     assert model.domain["U"][1] < U
     new, _ = continue_training(path, [acq], progress=False)
     assert new.domain["U"][1] >= U and len(new.metadata["dataset_files"]) == 2
+    assert new.metadata["training"]["weighting"] == model.metadata["training"]["weighting"] == "relative"
+    # a model from before the weighting option (trained with equal weights) continues with equal weights
+    old = CorrectionModel.load(path)
+    del old.metadata["training"]["weighting"]
+    old.save(tmp_path / "old.pt")
+    again, _ = continue_training(tmp_path / "old.pt", [acq], progress=False)
+    assert again.metadata["training"]["weighting"] == "mse"
 
 
 def test_ml_refuses_what_it_cannot_serve():

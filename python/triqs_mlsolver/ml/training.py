@@ -229,12 +229,17 @@ def train_correction(paths, layout: FeatureLayout, options: TrainOptions = Train
     return model, report
 
 
+_BEFORE_THE_OPTION = {"weighting": "mse"}
+"""Settings that a model's metadata lacks when it was trained before they existed: what it was trained with."""
+
+
 def continue_training(model_path, add, data=None, options: TrainOptions | None = None, *,
                       progress: bool = True) -> tuple:
     """Retrain the model of ``model_path`` on its datasets (or ``data``) plus the files ``add``, from its weights.
 
     The datasets are found at the paths stored in the model; their configuration digests must match the
-    stored ones (a regenerated or different file is refused).  Returns ``(model, report)``."""
+    stored ones (a regenerated or different file is refused).  Without ``options`` the stored training
+    settings are reused.  Returns ``(model, report)``."""
     model = CorrectionModel.load(model_path)
     meta = model.metadata
     if data is None:
@@ -245,7 +250,8 @@ def continue_training(model_path, add, data=None, options: TrainOptions | None =
                                         "pass them again (train --continue MODEL --add FILE DATA.h5 ...).")
     if options is None:
         kept = {f.name for f in dataclasses.fields(TrainOptions)}
-        options = TrainOptions(**{k: v for k, v in meta["training"].items() if k in kept})
+        stored = {**_BEFORE_THE_OPTION, **meta["training"]}
+        options = TrainOptions(**{k: v for k, v in stored.items() if k in kept})
     files = [os.fspath(p) for p in data] + [os.fspath(p) for p in ([add] if isinstance(add, (str, os.PathLike)) else add)]
     digests = load_digests(files[: len(data)])
     if digests != meta["datasets"][: len(digests)]:
