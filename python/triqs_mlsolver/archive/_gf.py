@@ -31,8 +31,8 @@ from ..errors import ArchiveFormatError, ArchiveFormatWarning
 from ..gf import BlockGf, Gf
 from ._block2_gf import Block2Gf
 from ._meshes import read_mesh, write_mesh
-from ._registry import GF_CONTAINER_FORMATS
 from ._primitives import decode_str, format_of, read_array, read_leaf, set_format, write_leaf
+from ._registry import GF_CONTAINER_FORMATS
 
 __all__ = [
     "GF_CONTAINER_FORMATS",
