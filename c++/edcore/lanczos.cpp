@@ -25,7 +25,7 @@ using detail::LockedStates;
 using detail::random_vector;
 
 namespace {
-constexpr double kCachedBasisBytes = 4.0 * 1024 * 1024;  // a Krylov-Schur basis up to this size stays in cache
+constexpr double kCachedBasisBytes = 8.0 * 1024 * 1024;  // a Krylov-Schur basis up to this size stays in cache
 }  // namespace
 
 template <typename T>
@@ -230,7 +230,7 @@ std::vector<Eigenpair<T>> lanczos_low_states(const SectorOperator<T> &h, double 
   // Few expected states: two-pass runs (O(n) work per step, a few states per run); many:
   // Krylov-Schur (O(n m) per step, all states in a few restarts).  Once the basis outgrows the
   // cache its Gram-Schmidt runs at memory speed, and two-pass runs stay cheaper up to more states.
-  const std::size_t few = static_cast<double>(basis_for(expected)) * per_vector > kCachedBasisBytes ? 16 : 4;
+  const std::size_t few = static_cast<double>(basis_for(expected)) * per_vector > kCachedBasisBytes ? 16 : 2;
   bool many = n <= static_cast<std::size_t>(4 * m0) || expected > double(few);
   LockedStates<T> locked(n);
   std::mt19937_64 rng(opt.seed ^ 0x2545f4914f6cdd1dULL);
