@@ -37,6 +37,12 @@ template <typename T> bool Spectrum<T>::is_dense(std::size_t id) const {
   return cache_.hamiltonian().space().sector_dim(id) <= static_cast<double>(opt_.dense_max_dim);
 }
 
+template <typename T> EigenOptions Spectrum<T>::eigen_options(std::size_t id) const {
+  EigenOptions eo = opt_.eigen;
+  eo.seed = opt_.eigen.seed + 7919 * id;  // a sector's own random start vectors
+  return eo;
+}
+
 template <typename T> bool Spectrum<T>::dense_target(std::size_t id, std::size_t n_vectors) const {
   if (!is_dense(id)) return false;
   const std::size_t n = cache_.hamiltonian().space().sector_dim(id);
@@ -52,9 +58,7 @@ template <typename T> bool Spectrum<T>::screened_dense(std::size_t id, double e0
   const std::size_t n = cache_.hamiltonian().space().sector_dim(id);
   if (opt_.dense_screen_min_dim == 0 || n < opt_.dense_screen_min_dim || !std::isfinite(e0)) return false;
   const auto t_start = std::chrono::steady_clock::now();
-  EigenOptions eo = opt_.eigen;
-  eo.seed = opt_.eigen.seed + 7919 * id;
-  const auto probe = lanczos_probe(op(id), e0, window_, eo, 0);
+  const auto probe = lanczos_probe(op(id), e0, window_, eigen_options(id), 0);
   matvecs_ += probe.matvecs;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   if (probe.below) return false;
@@ -131,8 +135,7 @@ template <typename T> void Spectrum<T>::compute() {
     } else {
       const auto t_start = std::chrono::steady_clock::now();
       const auto &h = op(id);
-      EigenOptions eo = opt_.eigen;
-      eo.seed = opt_.eigen.seed + 7919 * id;
+      const EigenOptions eo = eigen_options(id);
       // At T = 0 the window holds only the (few) ground states: no need for the count estimate.
       const auto probe = lanczos_probe(h, e0, window_, eo, std::isinf(opt_.beta) ? 0 : 40);
       matvecs_ += probe.matvecs;

@@ -118,6 +118,8 @@ template <typename T> class Spectrum {
   const SectorOperator<T> &op(std::size_t id);
   /// True when the sector is treated densely.
   bool is_dense(std::size_t id) const;
+  /// The eigensolver options of sector `id` (its own seed).
+  EigenOptions eigen_options(std::size_t id) const;
   /// True when the Green's function of `n_vectors` vectors in the target sector `id` comes from its
   /// full diagonalization: a dense sector, unless dense_targets is off and it is at least
   /// dense_screen_min_dim large, not yet diagonalized and reached by few vectors (then: Lanczos
